@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from spec._document import PATHS, _parsed
+
+SPEC_URI = "urn:liveness-kit:openapi"
+
+
+@functools.cache
+def _registry() -> Registry[Any]:
+    resource = Resource.from_contents(_parsed(), default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return registry
+
+
+@functools.cache
+def schema_validator(name: str) -> Draft202012Validator:
+    """A JSON Schema validator for ``components/schemas/<name>``."""
+    if name not in _parsed()["components"]["schemas"]:
+        raise KeyError(f"no schema named {name!r}")
+    schema = {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
+    return Draft202012Validator(
+        schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def response_schema_name(api: str, status: int) -> str:
+    """The schema a response of ``api`` ("v1" or "v2") with ``status`` must match."""
+    if api not in PATHS:
+        raise ValueError(f"expected api 'v1' or 'v2' but got api={api!r}")
+    if status == 200:
+        return "LivenessV1Response" if api == "v1" else "LivenessV2Response"
+    if status == 422:
+        return "ValidationErrorBody"
+    if status in (400, 401, 413):
+        return "ErrorBody"
+    raise ValueError(f"status {status} is not documented for {PATHS[api]}")
+
+
+def response_errors(api: str, status: int, body: Any) -> list[str]:
+    """Every way ``body`` breaks the contract's schema, as one-line messages."""
+    validator = schema_validator(response_schema_name(api, status))
+    return [_describe(error) for error in validator.iter_errors(body)]
+
+
+def request_branches(fields: dict[str, str]) -> list[str]:
+    """The request branches (by schema name) that a form with these fields matches."""
+    branches = []
+    for ref in _parsed()["components"]["schemas"]["LivenessMultipartRequest"]["oneOf"]:
+        name = ref["$ref"].rsplit("/", 1)[-1]
+        if schema_validator(name).is_valid(fields):
+            branches.append(name)
+    return branches
+
+
+def _describe(error: ValidationError) -> str:
+    where = "/".join(str(part) for part in error.absolute_path) or "<root>"
+    return f"{where}: {error.message}"

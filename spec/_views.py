@@ -1,0 +1,91 @@
+"""Views of the canonical contract for tools that mishandle its exact shape.
+
+The canonical request body is a root ``oneOf`` of three branches with binary parts.
+``schemathesis`` declares the parts at the top level (with ``contentMediaType``, no
+``format: binary``) and keeps the branch rules as ``oneOf`` of ``required``/``not``
+constraints, so generated requests carry real file parts. ``flat`` drops the
+``oneOf`` entirely (every part optional, ``format: binary``) for client generators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from spec._document import BRANCHES, MEDIA_FIELDS, TUNING_FIELDS, load_spec
+
+BRANCH_RULES = [
+    {"title": "image only", "required": ["image"], "not": {"required": ["video"]}},
+    {"title": "video only", "required": ["video"], "not": {"required": ["image"]}},
+    {"title": "image and video", "required": ["image", "video"]},
+]
+
+
+def _tuning_properties(document: dict[str, Any]) -> dict[str, Any]:
+    branch = document["components"]["schemas"][BRANCHES[0]]
+    return {name: dict(branch["properties"][name]) for name in TUNING_FIELDS}
+
+
+def _replace_request_schema(document: dict[str, Any], schema: dict[str, Any]) -> None:
+    body = document["components"]["requestBodies"]["LivenessRequest"]
+    body["content"]["multipart/form-data"]["schema"] = schema
+
+
+def canonical_view() -> dict[str, Any]:
+    return load_spec()
+
+
+def schemathesis_view() -> dict[str, Any]:
+    document = load_spec()
+    properties: dict[str, Any] = {
+        "image": {"type": "string", "contentMediaType": "image/jpeg"},
+        "video": {"type": "string", "contentMediaType": "video/mp4"},
+    }
+    properties.update(_tuning_properties(document))
+    _replace_request_schema(
+        document,
+        {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+            "oneOf": BRANCH_RULES,
+        },
+    )
+    body = document["components"]["requestBodies"]["LivenessRequest"]
+    body["content"]["multipart/form-data"]["encoding"] = {
+        "image": {"contentType": "image/jpeg"},
+        "video": {"contentType": "video/mp4"},
+    }
+    return document
+
+
+def flat_view() -> dict[str, Any]:
+    document = load_spec()
+    properties: dict[str, Any] = {
+        field: {"type": "string", "format": "binary", "description": f"The {field} file."}
+        for field in MEDIA_FIELDS
+    }
+    properties.update(_tuning_properties(document))
+    _replace_request_schema(
+        document,
+        {
+            "title": "LivenessMultipartRequest",
+            "description": "Send image, video or both (at least one).",
+            "type": "object",
+            "properties": properties,
+        },
+    )
+    return document
+
+
+VIEWS: dict[str, Callable[[], dict[str, Any]]] = {
+    "canonical": canonical_view,
+    "schemathesis": schemathesis_view,
+    "flat": flat_view,
+}
+
+
+def view(name: str) -> dict[str, Any]:
+    if name not in VIEWS:
+        raise ValueError(f"unknown view {name!r}; expected one of: {', '.join(VIEWS)}")
+    return VIEWS[name]()
