@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "mock_server.cli",
     "conformance.cli",
     "liveness_kit.bulk_cli",
+    "liveness_kit.evaluate",
 )
 
 
