@@ -9,6 +9,7 @@ constraints, so generated requests carry real file parts. ``flat`` drops the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -59,13 +60,26 @@ def schemathesis_view() -> dict[str, Any]:
     return document
 
 
+def _as_pattern(schema: dict[str, Any]) -> dict[str, Any]:
+    """An enum of strings as a pattern: generators map enums to classes whose member
+    names collide when values differ only by case ("True"/"true")."""
+    enum = schema.pop("enum", None)
+    if enum is not None:
+        schema["pattern"] = "^(" + "|".join(re.escape(value) for value in enum) + ")$"
+    return schema
+
+
 def flat_view() -> dict[str, Any]:
     document = load_spec()
+    schemas = document["components"]["schemas"]
     properties: dict[str, Any] = {
         field: {"type": "string", "format": "binary", "description": f"The {field} file."}
         for field in MEDIA_FIELDS
     }
-    properties.update(_tuning_properties(document))
+    for name, ref in _tuning_properties(document).items():
+        component = ref["$ref"].rsplit("/", 1)[-1]
+        schemas[component] = _as_pattern(schemas[component])
+        properties[name] = ref
     _replace_request_schema(
         document,
         {
