@@ -1,0 +1,147 @@
+"""Face and eye detection with OpenCV's Haar cascades, with fixed parameters."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Final, NamedTuple
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+Gray = npt.NDArray[np.uint8]
+
+FACE_CASCADE: Final = "haarcascade_frontalface_default.xml"
+EYE_CASCADES: Final = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
+
+# Faces are searched on a copy whose longest side is DETECTION_SIDE pixels.
+DETECTION_SIDE: Final = 192
+FACE_SCALE_FACTOR: Final = 1.2
+FACE_MIN_NEIGHBORS: Final = 4
+FACE_MIN_SIZE: Final = 28  # pixels at DETECTION_SIDE, about 15% of the longest side
+# Detections narrower than this fraction of the widest one are discarded.
+FACE_MIN_RELATIVE_WIDTH: Final = 0.5
+
+# Tracking between consecutive frames: the search is limited to the previous face box
+# grown by TRACK_MARGIN of its width on every side, resized so that box is TRACK_FACE_SIDE
+# pixels wide, for faces between TRACK_MIN_RELATIVE and TRACK_MAX_RELATIVE of it.
+TRACK_MARGIN: Final = 0.5
+TRACK_FACE_SIDE: Final = 48
+TRACK_MIN_RELATIVE: Final = 0.7
+TRACK_MAX_RELATIVE: Final = 1.4
+
+# Eyes are searched in the upper half of the face box, resized to EYE_SEARCH_WIDTH.
+EYE_SEARCH_WIDTH: Final = 120
+EYE_SCALE_FACTOR: Final = 1.1
+EYE_MIN_NEIGHBORS: Final = 3
+EYE_MIN_RELATIVE_SIZE: Final = 0.12
+EYE_MAX_RELATIVE_SIZE: Final = 0.4
+
+
+class Box(NamedTuple):
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@cache
+def _cascade(filename: str) -> cv2.CascadeClassifier:
+    folder = Path(getattr(cv2, "data").haarcascades)  # noqa: B009 (untyped submodule)
+    classifier = cv2.CascadeClassifier(str(folder / filename))
+    if classifier.empty():
+        raise RuntimeError(f"cannot load the Haar cascade {filename}")
+    return classifier
+
+
+def load_cascades() -> None:
+    """Load every cascade now (they are otherwise loaded on first use)."""
+    _cascade(FACE_CASCADE)
+    for name in EYE_CASCADES:
+        _cascade(name)
+
+
+def _as_boxes(found: object) -> list[Box]:
+    rows = np.asarray(found, dtype=np.int64).reshape(-1, 4)
+    return [Box(*(int(value) for value in row)) for row in rows]
+
+
+def detect_faces(gray: Gray) -> tuple[Box, ...]:
+    """Faces in ``gray`` (full-resolution coordinates), left to right."""
+    height, width = gray.shape
+    scale = min(1.0, DETECTION_SIDE / max(height, width))
+    small = gray
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), np.uint8)
+    found = _cascade(FACE_CASCADE).detectMultiScale(
+        small,
+        scaleFactor=FACE_SCALE_FACTOR,
+        minNeighbors=FACE_MIN_NEIGHBORS,
+        minSize=(FACE_MIN_SIZE, FACE_MIN_SIZE),
+    )
+    boxes = _as_boxes(found)
+    if not boxes:
+        return ()
+    widest = max(box.width for box in boxes)
+    kept = [box for box in boxes if box.width >= FACE_MIN_RELATIVE_WIDTH * widest]
+    full = [_rescale(box, scale, width, height) for box in sorted(kept)]
+    return tuple(full)
+
+
+def track_face(gray: Gray, previous: Box) -> tuple[Box, ...]:
+    """Faces near ``previous`` (a face of the preceding frame), full-resolution coordinates."""
+    height, width = gray.shape
+    margin = round(previous.width * TRACK_MARGIN)
+    left, top = max(0, previous.x - margin), max(0, previous.y - margin)
+    right = min(width, previous.x + previous.width + margin)
+    bottom = min(height, previous.y + previous.height + margin)
+    region = gray[top:bottom, left:right]
+    if region.size == 0:
+        return ()
+    scale = TRACK_FACE_SIDE / previous.width
+    size = (max(1, round(region.shape[1] * scale)), max(1, round(region.shape[0] * scale)))
+    small = np.asarray(cv2.resize(region, size, interpolation=cv2.INTER_AREA), np.uint8)
+    smallest = max(24, round(TRACK_FACE_SIDE * TRACK_MIN_RELATIVE))
+    largest = round(TRACK_FACE_SIDE * TRACK_MAX_RELATIVE)
+    found = _cascade(FACE_CASCADE).detectMultiScale(
+        small,
+        scaleFactor=FACE_SCALE_FACTOR,
+        minNeighbors=FACE_MIN_NEIGHBORS,
+        minSize=(smallest, smallest),
+        maxSize=(largest, largest),
+    )
+    boxes = sorted(_as_boxes(found))
+    local = [_rescale(box, scale, right - left, bottom - top) for box in boxes]
+    return tuple(Box(box.x + left, box.y + top, box.width, box.height) for box in local)
+
+
+def _rescale(box: Box, scale: float, width: int, height: int) -> Box:
+    x = min(width - 1, round(box.x / scale))
+    y = min(height - 1, round(box.y / scale))
+    w = max(1, min(width - x, round(box.width / scale)))
+    h = max(1, min(height - y, round(box.height / scale)))
+    return Box(x, y, w, h)
+
+
+def eyes_open(gray: Gray, face: Box) -> bool:
+    """True when an eye cascade finds at least one eye in the upper half of ``face``."""
+    upper = gray[face.y : face.y + max(1, face.height // 2), face.x : face.x + face.width]
+    if upper.size == 0:
+        return False
+    height = max(1, round(upper.shape[0] * EYE_SEARCH_WIDTH / upper.shape[1]))
+    region = cv2.resize(upper, (EYE_SEARCH_WIDTH, height), interpolation=cv2.INTER_AREA)
+    smallest = round(EYE_SEARCH_WIDTH * EYE_MIN_RELATIVE_SIZE)
+    largest = round(EYE_SEARCH_WIDTH * EYE_MAX_RELATIVE_SIZE)
+    for name in EYE_CASCADES:
+        found = _cascade(name).detectMultiScale(
+            region,
+            scaleFactor=EYE_SCALE_FACTOR,
+            minNeighbors=EYE_MIN_NEIGHBORS,
+            minSize=(smallest, smallest),
+            maxSize=(largest, largest),
+        )
+        if len(found) > 0:
+            return True
+    return False

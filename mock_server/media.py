@@ -1,0 +1,326 @@
+"""Decoding of the request's media: a JPEG/PNG still and an MP4/MOV video.
+
+Every failure leaves this module as a :class:`MediaError` with a stable ``code``;
+no Pillow, PyAV or OpenCV exception crosses this boundary.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+import av
+import cv2
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps
+
+Pixels = npt.NDArray[np.uint8]
+
+DEFAULT_MAX_IMAGE_PIXELS: Final = 40_000_000
+DEFAULT_MAX_VIDEO_FRAMES: Final = 3_000  # 100 s at 30 fps
+DEFAULT_MAX_FRAME_PIXELS: Final = 3840 * 2160
+
+JPEG_MAGIC: Final = b"\xff\xd8\xff"
+PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
+MP4_BOX_TYPE: Final = b"ftyp"
+MP4_FORMAT_NAMES: Final = ("mp4", "mov")
+
+EMPTY_FILE: Final = "empty_file"
+UNSUPPORTED_IMAGE_FORMAT: Final = "unsupported_image_format"
+CORRUPT_IMAGE: Final = "corrupt_image"
+IMAGE_TOO_LARGE: Final = "image_too_large"
+UNSUPPORTED_VIDEO_FORMAT: Final = "unsupported_video_format"
+CORRUPT_VIDEO: Final = "corrupt_video"
+NO_VIDEO_STREAM: Final = "no_video_stream"
+VIDEO_TOO_LARGE: Final = "video_too_large"
+
+ERROR_CODES: Final = (
+    EMPTY_FILE,
+    UNSUPPORTED_IMAGE_FORMAT,
+    CORRUPT_IMAGE,
+    IMAGE_TOO_LARGE,
+    UNSUPPORTED_VIDEO_FORMAT,
+    CORRUPT_VIDEO,
+    NO_VIDEO_STREAM,
+    VIDEO_TOO_LARGE,
+)
+
+
+class MediaError(Exception):
+    """Media content that cannot be used; ``message`` is one line naming the part."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = " ".join(message.split())
+
+    def __repr__(self) -> str:
+        return f"MediaError({self.code!r}, {self.message!r})"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Picture:
+    """A decoded picture: BGR pixels plus whether it carries no colour at all."""
+
+    bgr: Pixels
+    is_grayscale: bool
+
+    @property
+    def width(self) -> int:
+        return int(self.bgr.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.bgr.shape[0])
+
+
+Still = Picture
+
+
+def _head(data: bytes) -> str:
+    return repr(data[:8])
+
+
+def _channels_equal(bgr: Pixels) -> bool:
+    return bool(
+        np.array_equal(bgr[..., 0], bgr[..., 1]) and np.array_equal(bgr[..., 1], bgr[..., 2])
+    )
+
+
+def picture_from_bgr(bgr: Pixels) -> Picture:
+    """Wrap BGR pixels, detecting a colourless picture (all channels equal)."""
+    return Picture(bgr=np.ascontiguousarray(bgr), is_grayscale=_channels_equal(bgr))
+
+
+# --- still images -----------------------------------------------------------------------
+
+_JPEG_SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the first SOF marker, or None when not found."""
+    position = 2
+    length = len(data)
+    while position + 4 <= length:
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):
+            position += 2
+            continue
+        segment_length = struct.unpack(">H", data[position + 2 : position + 4])[0]
+        if marker in _JPEG_SOF_MARKERS:
+            if position + 9 > length:
+                return None
+            height, width = struct.unpack(">HH", data[position + 5 : position + 9])
+            return int(width), int(height)
+        if marker == 0xDA:  # start of scan before any frame header
+            return None
+        position += 2 + segment_length
+    return None
+
+
+def image_format(data: bytes) -> str | None:
+    """ "jpeg" or "png" by magic bytes, else None."""
+    if data.startswith(JPEG_MAGIC):
+        return "jpeg"
+    if data.startswith(PNG_MAGIC):
+        return "png"
+    return None
+
+
+def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS) -> Picture:
+    """Decode a JPEG or PNG still (EXIF orientation applied) into a :class:`Picture`."""
+    if not data:
+        raise MediaError(EMPTY_FILE, "image: the file is empty")
+    kind = image_format(data)
+    if kind is None:
+        raise MediaError(
+            UNSUPPORTED_IMAGE_FORMAT, f"image: not a JPEG or PNG (starts with {_head(data)})"
+        )
+    size = _png_size(data) if kind == "png" else _jpeg_size(data)
+    if size is not None:
+        _check_image_pixels(size, max_pixels)
+    try:
+        return _decode_with_pillow(data, kind, max_pixels)
+    except MediaError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise MediaError(IMAGE_TOO_LARGE, f"image: {error}") from None
+    except Exception as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise MediaError(
+            CORRUPT_IMAGE, f"image: cannot decode the {kind.upper()}: {detail}"
+        ) from None
+
+
+def _check_image_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise MediaError(CORRUPT_IMAGE, f"image: invalid dimensions {width}x{height}")
+    if width * height > max_pixels:
+        raise MediaError(
+            IMAGE_TOO_LARGE,
+            f"image: {width}x{height} is {width * height} pixels, more than {max_pixels}",
+        )
+
+
+def _decode_with_pillow(data: bytes, kind: str, max_pixels: int) -> Picture:
+    with Image.open(io.BytesIO(data), formats=[kind.upper()]) as opened:
+        _check_image_pixels(opened.size, max_pixels)
+        opened.load()
+        image = ImageOps.exif_transpose(opened)
+    gray_modes = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
+    if image.mode in gray_modes:
+        gray = np.asarray(image.convert("L"), dtype=np.uint8)
+        bgr = np.asarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+        return Picture(bgr=bgr, is_grayscale=True)
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.uint8)
+    return picture_from_bgr(np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), dtype=np.uint8))
+
+
+# --- videos -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VideoLimits:
+    max_frames: int = DEFAULT_MAX_VIDEO_FRAMES
+    max_frame_pixels: int = DEFAULT_MAX_FRAME_PIXELS
+
+
+class DecodedFrame:
+    """One decoded frame; its pixels are converted only when asked for."""
+
+    __slots__ = ("_frame", "_picture", "index")
+
+    def __init__(self, index: int, frame: Any) -> None:
+        self.index = index
+        self._frame = frame
+        self._picture: Picture | None = None
+
+    def picture(self) -> Picture:
+        if self._picture is None:
+            try:
+                bgr = self._frame.to_ndarray(format="bgr24")
+            except Exception as error:
+                raise MediaError(
+                    CORRUPT_VIDEO, f"video: cannot convert frame {self.index}: {error}"
+                ) from None
+            self._picture = picture_from_bgr(bgr)
+        return self._picture
+
+
+class Video:
+    """A probed MP4/MOV video; :meth:`frames` decodes it from the start each time."""
+
+    def __init__(self, data: bytes, limits: VideoLimits, width: int, height: int) -> None:
+        self._data = data
+        self.limits = limits
+        self.width = width
+        self.height = height
+
+    def frames(self) -> Iterator[DecodedFrame]:
+        """Decode every video frame in order; raises MediaError on any decoding failure."""
+        try:
+            container = av.open(io.BytesIO(self._data), mode="r")
+        except Exception as error:
+            raise MediaError(CORRUPT_VIDEO, f"video: cannot open the container: {error}") from None
+        try:
+            yield from self._decode(container)
+        finally:
+            container.close()
+
+    def _decode(self, container: Any) -> Iterator[DecodedFrame]:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        declared = int(stream.frames or 0)
+        index = 0
+        decoder = container.decode(stream)
+        while True:
+            try:
+                frame = next(decoder)
+            except StopIteration:
+                break
+            except MediaError:
+                raise
+            except Exception as error:
+                raise MediaError(
+                    CORRUPT_VIDEO, f"video: decoding failed after {index} frames: {error}"
+                ) from None
+            if index >= self.limits.max_frames:
+                raise MediaError(
+                    VIDEO_TOO_LARGE, f"video: more than {self.limits.max_frames} frames"
+                )
+            if frame.width * frame.height > self.limits.max_frame_pixels:
+                raise MediaError(
+                    VIDEO_TOO_LARGE,
+                    f"video: frame of {frame.width}x{frame.height} is more than "
+                    f"{self.limits.max_frame_pixels} pixels",
+                )
+            yield DecodedFrame(index, frame)
+            index += 1
+        if index == 0:
+            raise MediaError(CORRUPT_VIDEO, "video: no frame could be decoded")
+        if declared and index < declared:
+            raise MediaError(
+                CORRUPT_VIDEO,
+                f"video: truncated, {index} of {declared} declared frames could be decoded",
+            )
+
+
+def is_mp4_family(data: bytes) -> bool:
+    return len(data) >= 8 and data[4:8] == MP4_BOX_TYPE
+
+
+def open_video(data: bytes, *, limits: VideoLimits | None = None) -> Video:
+    """Probe an MP4/MOV video: container format, a video stream, its frame size."""
+    limits = limits or VideoLimits()
+    if not data:
+        raise MediaError(EMPTY_FILE, "video: the file is empty")
+    if not is_mp4_family(data):
+        raise MediaError(
+            UNSUPPORTED_VIDEO_FORMAT,
+            f"video: not an MP4/MOV file, no ftyp box (starts with {_head(data)})",
+        )
+    try:
+        container = av.open(io.BytesIO(data), mode="r")
+    except Exception as error:
+        raise MediaError(
+            CORRUPT_VIDEO, f"video: cannot open the MP4/MOV container: {error}"
+        ) from None
+    try:
+        format_name = str(container.format.name)
+        if not any(name in format_name for name in MP4_FORMAT_NAMES):
+            raise MediaError(
+                UNSUPPORTED_VIDEO_FORMAT, f"video: container {format_name!r} is not MP4/MOV"
+            )
+        if not container.streams.video:
+            raise MediaError(NO_VIDEO_STREAM, "video: the file has no video stream")
+        context = container.streams.video[0].codec_context
+        width, height = int(context.width or 0), int(context.height or 0)
+    except MediaError:
+        raise
+    except Exception as error:
+        raise MediaError(CORRUPT_VIDEO, f"video: cannot read the streams: {error}") from None
+    finally:
+        container.close()
+    if width * height > limits.max_frame_pixels:
+        raise MediaError(
+            VIDEO_TOO_LARGE,
+            f"video: frames of {width}x{height} are more than {limits.max_frame_pixels} pixels",
+        )
+    return Video(data, limits, width, height)

@@ -1,0 +1,513 @@
+"""The deterministic reference pipeline: faces, attack cues, blink, facematch, verdicts.
+
+Presentation-attack cues on a face and the face signature used by facematch.
+
+Both cues are scores in [0, 1] that fire at :data:`CUE_FIRES_AT` (0.5):
+
+* ``screen``: a screen replay adds a moire pattern and the display's subpixel grid,
+  i.e. strong isolated peaks in the spatial spectrum. On the central
+  ``SPECTRUM_SIDE`` square of the face (native resolution, Hann window), each
+  log-magnitude bin outside the low-frequency disc is compared with the mean of its
+  frequency ring; ``peak`` is the largest excess (natural log units).
+  ``screen = ramp(peak, SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)``.
+* ``print``: a printed photo is soft, washed out and grainy. On the face box resized
+  to ``TEXTURE_SIDE`` squared: ``blur = ramp(-sharpness, -PRINT_SHARP_GENUINE,
+  -PRINT_SHARP_ATTACK)`` with sharpness the Laplacian variance of the lightly
+  smoothed face; ``pale = ramp(-saturation, -PRINT_SAT_GENUINE, -PRINT_SAT_ATTACK)``
+  with saturation the mean HSV saturation (0 for a colourless picture, whose
+  ``pale`` is not used); ``print = sqrt(blur * pale)`` for colour (a sharp pale face
+  or a soft colourful one is not a print), ``blur`` alone for gray pictures.
+
+``ramp(x, a, b)`` is 0 at ``a``, 1 at ``b``, linear between and clamped; the cue
+fires at the midpoint of the two documented levels.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from dataclasses import dataclass
+from functools import cache
+from typing import Final, Literal
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from mock_server._cascades import Box, detect_faces, eyes_open, track_face
+from mock_server.analysis import (
+    CUE_FIRES_AT,
+    CUE_NAMES,
+    CUE_REASONS,
+    FACEMATCH_BELOW_THRESHOLD,
+    MULTIPLE_FACES,
+    NO_BLINK,
+    NO_FACE,
+    PRINT_CUE,
+    SCREEN_CUE,
+    Analysis,
+    FacematchAnalysis,
+    ImageAnalysis,
+    Mode,
+    Tuning,
+    Verdict,
+    VideoAnalysis,
+    ordered_reasons,
+)
+from mock_server.media import CORRUPT_IMAGE, MediaError, Picture, Video, decode_image, open_video
+
+Gray = npt.NDArray[np.uint8]
+Pixels = npt.NDArray[np.uint8]
+Floats = npt.NDArray[np.float64]
+
+FACE_COUNT_CONFIDENCE: Final = 0.95  # confidence of a verdict made on the face count
+NO_BLINK_CONFIDENCE: Final = 0.9  # confidence of a video verdict made on a missing blink
+# Legacy path: the whole frame is searched for faces on every LEGACY_FULL_SEARCH_EVERY-th
+# frame, after a frame without exactly one face, and whenever the search around the
+# preceding frame's face does not find exactly one face.
+LEGACY_FULL_SEARCH_EVERY: Final = 10
+
+SPECTRUM_SIDE: Final = 128
+SPECTRUM_LOW_RADIUS: Final = 0.2  # fraction of the Nyquist radius left out
+SCREEN_PEAK_GENUINE: Final = 3.0
+SCREEN_PEAK_ATTACK: Final = 5.0
+
+TEXTURE_SIDE: Final = 96
+TEXTURE_SMOOTHING_SIGMA: Final = 1.0
+PRINT_SHARP_GENUINE: Final = 450.0
+PRINT_SHARP_ATTACK: Final = 150.0
+PRINT_SAT_GENUINE: Final = 0.32
+PRINT_SAT_ATTACK: Final = 0.12
+
+# Facematch: the inner part of each face box, gray, resized and histogram-equalised;
+# the still's central template is slid over the frame's face (TM_CCOEFF_NORMED).
+SIGNATURE_SIDE: Final = 64
+SIGNATURE_INNER: Final = 0.8  # central fraction of the face box kept
+SIGNATURE_SHIFT: Final = 4  # template margin, pixels at SIGNATURE_SIDE
+FACEMATCH_CUTOFF: Final = 0.55
+
+
+def ramp(value: float, genuine: float, attack: float) -> float:
+    position = (value - genuine) / (attack - genuine)
+    return float(min(1.0, max(0.0, position)))
+
+
+def _clip_box(box: Box, width: int, height: int) -> Box:
+    x, y = max(0, box.x), max(0, box.y)
+    return Box(x, y, max(1, min(width - x, box.width)), max(1, min(height - y, box.height)))
+
+
+def _central_square(box: Box, side: int) -> Box:
+    side = min(side, box.width, box.height)
+    return Box(box.x + (box.width - side) // 2, box.y + (box.height - side) // 2, side, side)
+
+
+@cache
+def _ring_geometry(side: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
+    """Integer ring of every FFT bin, the bins used, and the number of rings."""
+    frequencies = np.fft.fftfreq(side) * side
+    radius = np.hypot(frequencies[:, None], frequencies[None, :])
+    rings = np.rint(radius).astype(np.intp)
+    usable = (radius >= SPECTRUM_LOW_RADIUS * (side // 2)) & (radius <= side // 2)
+    return rings[usable], usable, side // 2 + 1
+
+
+@cache
+def _hann(side: int) -> Floats:
+    window = np.hanning(side)
+    return np.outer(window, window)
+
+
+def spectral_peak(gray: Gray, face: Box) -> float:
+    """Largest excess of a log-spectrum bin over its ring's mean, outside low frequencies."""
+    square = _central_square(face, SPECTRUM_SIDE)
+    patch = gray[square.y : square.y + square.height, square.x : square.x + square.width]
+    if patch.shape != (SPECTRUM_SIDE, SPECTRUM_SIDE):
+        resized = cv2.resize(patch, (SPECTRUM_SIDE, SPECTRUM_SIDE), interpolation=cv2.INTER_LINEAR)
+        patch = np.asarray(resized, np.uint8)
+    values = patch.astype(np.float64)
+    values -= values.mean()
+    spectrum = np.log1p(np.abs(np.fft.fft2(values * _hann(SPECTRUM_SIDE))))
+    ring_ids, usable, ring_count = _ring_geometry(SPECTRUM_SIDE)
+    ring_values = spectrum[usable]
+    sums = np.bincount(ring_ids, weights=ring_values, minlength=ring_count)
+    counts = np.bincount(ring_ids, minlength=ring_count)
+    means = sums / np.maximum(counts, 1)
+    return float(np.max(ring_values - means[ring_ids]))
+
+
+def texture_features(bgr: Pixels, face: Box) -> tuple[float, float]:
+    """(sharpness, saturation) of the face box resized to TEXTURE_SIDE squared."""
+    crop = bgr[face.y : face.y + face.height, face.x : face.x + face.width]
+    small = cv2.resize(crop, (TEXTURE_SIDE, TEXTURE_SIDE), interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    smooth = cv2.GaussianBlur(gray, (0, 0), TEXTURE_SMOOTHING_SIGMA)
+    sharpness = float(cv2.Laplacian(smooth, cv2.CV_64F, ksize=3).var())
+    saturation = float(cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1].mean()) / 255.0
+    return sharpness, saturation
+
+
+def attack_cues(bgr: Pixels, gray: Gray, face: Box, *, is_grayscale: bool) -> dict[str, float]:
+    """Cue name -> score in [0, 1], rounded to 4 decimals."""
+    face = _clip_box(face, gray.shape[1], gray.shape[0])
+    screen = ramp(spectral_peak(gray, face), SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)
+    sharpness, saturation = texture_features(bgr, face)
+    blur = ramp(-sharpness, -PRINT_SHARP_GENUINE, -PRINT_SHARP_ATTACK)
+    if is_grayscale:
+        printed = blur
+    else:
+        pale = ramp(-saturation, -PRINT_SAT_GENUINE, -PRINT_SAT_ATTACK)
+        printed = math.sqrt(blur * pale)
+    return {PRINT_CUE: round(printed, 4), SCREEN_CUE: round(screen, 4)}
+
+
+def face_signature(gray: Gray, face: Box) -> Gray:
+    """The normalised gray face used by facematch."""
+    face = _clip_box(face, gray.shape[1], gray.shape[0])
+    inset_x = round(face.width * (1 - SIGNATURE_INNER) / 2)
+    inset_y = round(face.height * (1 - SIGNATURE_INNER) / 2)
+    crop = gray[
+        face.y + inset_y : face.y + face.height - inset_y,
+        face.x + inset_x : face.x + face.width - inset_x,
+    ]
+    small = cv2.resize(crop, (SIGNATURE_SIDE, SIGNATURE_SIDE), interpolation=cv2.INTER_AREA)
+    return np.asarray(cv2.equalizeHist(small), np.uint8)
+
+
+def face_similarity(still: Gray, frame: Gray) -> float:
+    """Best normalised cross-correlation of the still's central face over the frame's face."""
+    margin = SIGNATURE_SHIFT
+    template = still[margin:-margin, margin:-margin]
+    scores = cv2.matchTemplate(frame, template, cv2.TM_CCOEFF_NORMED)
+    return float(round(float(scores.max()), 4))
+
+
+# --- per-picture findings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Findings:
+    """What one still or frame shows: faces, attack cues, eye state, signature."""
+
+    face_count: int
+    cues: dict[str, float]
+    eyes_open: bool | None
+    signature: Gray | None
+    face: Box | None = None
+
+    @property
+    def attack_score(self) -> float:
+        return max(self.cues.values(), default=0.0)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        if self.face_count == 0:
+            return (NO_FACE,)
+        if self.face_count > 1:
+            return (MULTIPLE_FACES,)
+        return tuple(CUE_REASONS[name] for name in CUE_NAMES if self.cues[name] >= CUE_FIRES_AT)
+
+    @property
+    def is_real(self) -> bool:
+        return not self.reasons
+
+
+def examine(picture: Picture, *, eyes: bool, signature: bool, near: Box | None = None) -> Findings:
+    """Detect faces (only around ``near`` when given); with exactly one, compute the cues
+    and, if asked, the eye state and the facematch signature."""
+    gray = np.asarray(cv2.cvtColor(picture.bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+    faces = track_face(gray, near) if near is not None else ()
+    if len(faces) != 1:
+        faces = detect_faces(gray)
+    if len(faces) != 1:
+        return Findings(len(faces), {name: 0.0 for name in CUE_NAMES}, None, None)
+    face = faces[0]
+    return Findings(
+        face_count=1,
+        cues=attack_cues(picture.bgr, gray, face, is_grayscale=picture.is_grayscale),
+        eyes_open=eyes_open(gray, face) if eyes else None,
+        signature=face_signature(gray, face) if signature else None,
+        face=face,
+    )
+
+
+def _rounded(value: float) -> float:
+    return round(min(1.0, max(0.0, value)), 4)
+
+
+def _verdict(is_real: bool) -> Verdict:
+    return "real" if is_real else "fake"
+
+
+def image_analysis(findings: Findings) -> ImageAnalysis:
+    """The still's verdict. Confidence is in the verdict: 1 - attack score when real,
+    the attack score when a cue fired, FACE_COUNT_CONFIDENCE for a face-count verdict."""
+    reasons = findings.reasons
+    if findings.face_count != 1:
+        confidence = FACE_COUNT_CONFIDENCE
+    elif reasons:
+        confidence = findings.attack_score
+    else:
+        confidence = 1.0 - findings.attack_score
+    return ImageAnalysis(
+        result=_verdict(not reasons),
+        confidence=_rounded(confidence),
+        face_count=findings.face_count,
+        cues=dict(findings.cues),
+        reasons=reasons,
+    )
+
+
+# --- blink ------------------------------------------------------------------------------
+
+
+class BlinkTracker:
+    """Eye states of successive frames with a face; a blink is open, closed, then open."""
+
+    def __init__(self) -> None:
+        self._seen_open = False
+        self._seen_closed = False
+        self.detected = False
+
+    def observe(self, eyes_are_open: bool | None) -> bool:
+        """Record one frame's eye state (None: no single face); True once a blink completed."""
+        if eyes_are_open is None or self.detected:
+            return self.detected
+        if eyes_are_open:
+            if self._seen_closed:
+                self.detected = True
+            self._seen_open = True
+        elif self._seen_open:
+            self._seen_closed = True
+        return self.detected
+
+
+# --- video ------------------------------------------------------------------------------
+
+
+def sampled_indices(total_frames: int, rate: int, cap: int) -> tuple[int, ...]:
+    """0, r, 2r, ... below total_frames, the first ``cap`` of them."""
+    count = min(cap, -(-total_frames // rate))
+    return tuple(range(0, count * rate, rate))
+
+
+@dataclass(slots=True)
+class _FrameRun:
+    indices: list[int]
+    findings: list[Findings]
+    blink: BlinkTracker
+    total_frames: int = 0
+
+
+def _run_sampled(video: Video, tuning: Tuning, signatures: int) -> _FrameRun:
+    run = _FrameRun([], [], BlinkTracker())
+    rate, cap = tuning.frame_sampling_rate, tuning.max_frames_to_analyze
+    last_wanted = rate * (cap - 1)
+    for frame in video.frames():
+        run.total_frames += 1
+        index = frame.index
+        if index % rate or index > last_wanted:
+            continue
+        findings = examine(frame.picture(), eyes=True, signature=len(run.indices) < signatures)
+        run.indices.append(index)
+        run.findings.append(findings)
+        run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+    return run
+
+
+def _run_legacy(video: Video, signatures: int) -> _FrameRun:
+    run = _FrameRun([], [], BlinkTracker())
+    finished = False
+    previous: Findings | None = None
+    for frame in video.frames():
+        run.total_frames += 1
+        if finished:
+            continue
+        near = previous.face if previous and frame.index % LEGACY_FULL_SEARCH_EVERY else None
+        findings = examine(
+            frame.picture(), eyes=True, signature=len(run.indices) < signatures, near=near
+        )
+        previous = findings
+        run.indices.append(frame.index)
+        run.findings.append(findings)
+        finished = run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+    return run
+
+
+def _frame_failure_reasons(findings: list[Findings]) -> tuple[str, ...]:
+    """The most frequent reason among the frames that are not real (ties: all of them)."""
+    counts: dict[str, int] = {}
+    for item in findings:
+        for reason in item.reasons:
+            counts[reason] = counts.get(reason, 0) + 1
+    if not counts:
+        return ()
+    most = max(counts.values())
+    return ordered_reasons(tuple(reason for reason, n in counts.items() if n == most))
+
+
+def video_analysis(run: _FrameRun, path: Literal["sampled", "legacy"]) -> VideoAnalysis:
+    """The video's verdict: real iff at least half the analysed frames are real and a blink
+    was seen. Confidence when real: mean (1 - attack score) of the real frames; when the
+    frames fail: the fraction of analysed frames that are not real; when only the blink is
+    missing: NO_BLINK_CONFIDENCE."""
+    analyzed = len(run.findings)
+    real = [item for item in run.findings if item.is_real]
+    frames_pass = analyzed > 0 and 2 * len(real) >= analyzed
+    reasons: tuple[str, ...] = ()
+    if frames_pass:
+        confidence = NO_BLINK_CONFIDENCE
+    else:
+        reasons = _frame_failure_reasons(run.findings) or (NO_FACE,)
+        confidence = 1.0 - len(real) / analyzed if analyzed else FACE_COUNT_CONFIDENCE
+    if not run.blink.detected:
+        reasons = ordered_reasons(reasons, (NO_BLINK,))
+    if not reasons:
+        confidence = sum(1.0 - item.attack_score for item in real) / len(real)
+    return VideoAnalysis(
+        total_frames=run.total_frames,
+        analyzed_frames=tuple(run.indices),
+        real_frames=len(real),
+        blink_detected=run.blink.detected,
+        result=_verdict(not reasons),
+        confidence=_rounded(confidence),
+        reasons=reasons,
+        path=path,
+    )
+
+
+# --- facematch --------------------------------------------------------------------------
+
+
+def facematch_analysis(still: Findings, run: _FrameRun, tuning: Tuning) -> FacematchAnalysis:
+    """Compare the still with the first ``facematch_frames`` analysed frames."""
+    requested = tuning.facematch_frames
+    candidates = run.findings[:requested]
+    tested = matched = 0
+    if still.signature is not None:
+        for item in candidates:
+            if item.signature is None:
+                continue
+            tested += 1
+            if face_similarity(still.signature, item.signature) >= FACEMATCH_CUTOFF:
+                matched += 1
+    # exact comparison of matched / tested with the threshold's 4 decimals
+    threshold_units = round(tuning.facematch_threshold * 10_000)
+    passed = tested > 0 and matched * 10_000 >= threshold_units * tested
+    reasons: tuple[str, ...] = ()
+    if not passed:
+        reasons = (FACEMATCH_BELOW_THRESHOLD,)
+        if tested == 0:
+            crowded = still.face_count > 1 or (
+                still.face_count == 1 and any(item.face_count > 1 for item in candidates)
+            )
+            reasons = ordered_reasons(reasons, (MULTIPLE_FACES if crowded else NO_FACE,))
+    return FacematchAnalysis(
+        frames_requested=requested,
+        frames_tested=tested,
+        frames_matched=matched,
+        confidence=_rounded(matched / tested) if tested else 0.0,
+        threshold=tuning.facematch_threshold,
+        passed=passed,
+        reasons=reasons,
+        frame_indices=tuple(run.indices[:requested]),
+    )
+
+
+# --- the whole analysis -----------------------------------------------------------------
+
+
+def _combined_confidence(checks: list[tuple[bool, float]]) -> float:
+    """All checks passed: the lowest confidence; else the highest among the failed ones."""
+    failed = [confidence for passed, confidence in checks if not passed]
+    if failed:
+        return max(failed)
+    return min(confidence for _, confidence in checks)
+
+
+def analyze(*, image: Picture | None, video: Video | None, tuning: Tuning) -> Analysis:
+    """Run the reference pipeline on decoded media (at least one of the two)."""
+    if image is None and video is None:
+        raise ValueError("analyze needs an image, a video or both")
+    both = image is not None and video is not None
+    enhanced = tuning.enhanced_detection or not both
+    still = examine(image, eyes=False, signature=both) if image is not None else None
+    image_block = image_analysis(still) if still is not None else None
+    video_block = facematch = None
+    if video is not None:
+        signatures = tuning.facematch_frames if both else 0
+        if enhanced:
+            run = _run_sampled(video, tuning, signatures)
+        else:
+            run = _run_legacy(video, signatures)
+        video_block = video_analysis(run, "sampled" if enhanced else "legacy")
+        if still is not None:
+            facematch = facematch_analysis(still, run, tuning)
+
+    if image_block is not None and video_block is None:
+        result, confidence = image_block.result, image_block.confidence
+    elif video_block is not None and image_block is None:
+        result, confidence = video_block.result, video_block.confidence
+    else:
+        assert image_block is not None and video_block is not None
+        checks = [
+            (image_block.result == "real", image_block.confidence),
+            (video_block.result == "real", video_block.confidence),
+        ]
+        result = _verdict(all(passed for passed, _ in checks))
+        confidence = _rounded(_combined_confidence(checks))
+
+    overall_passed = result == "real" and (facematch is None or facematch.passed)
+    overall_confidence = confidence
+    if facematch is not None:
+        overall_confidence = min(confidence, facematch.confidence)
+    reasons = ordered_reasons(
+        image_block.reasons if image_block else (),
+        video_block.reasons if video_block else (),
+        facematch.reasons if facematch else (),
+    )
+    mode: Mode = "image_video" if both else ("image" if image is not None else "video")
+    return Analysis(
+        mode=mode,
+        enhanced=enhanced,
+        tuning=tuning,
+        image=image_block,
+        video=video_block,
+        facematch=facematch,
+        result=result,
+        confidence=confidence,
+        overall_passed=overall_passed,
+        overall_confidence=_rounded(overall_confidence),
+        reasons=reasons,
+    )
+
+
+def analyze_bytes(
+    image_bytes: bytes | str | None,
+    video_bytes: bytes | None,
+    tuning: Tuning,
+    *,
+    image_is_base64: bool = False,
+) -> Analysis:
+    """Decode the media (raising MediaError) and analyse them."""
+    image = None
+    if image_bytes is not None:
+        raw = decode_base64_image(image_bytes) if image_is_base64 else image_bytes
+        if isinstance(raw, str):
+            raw = raw.encode("latin-1")
+        image = decode_image(raw)
+    video = open_video(video_bytes) if video_bytes is not None else None
+    return analyze(image=image, video=video, tuning=tuning)
+
+
+def decode_base64_image(text: bytes | str) -> bytes:
+    """The bytes of a base64 image field (whitespace ignored; a data: URL prefix allowed)."""
+    value = text.encode("ascii", "replace") if isinstance(text, str) else text
+    value = b"".join(value.split())
+    if value.startswith(b"data:") and b"," in value:
+        value = value.split(b",", 1)[1]
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise MediaError(CORRUPT_IMAGE, "image: the base64 text cannot be decoded") from None

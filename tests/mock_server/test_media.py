@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import fixtures
+from mock_server import media
+from mock_server.media import MediaError, decode_image, open_video
+
+BROKEN_CODES = {
+    "corrupt_jpeg": media.CORRUPT_IMAGE,
+    "empty_jpeg": media.EMPTY_FILE,
+    "text_as_jpeg": media.UNSUPPORTED_IMAGE_FORMAT,
+    "decompression_bomb": media.IMAGE_TOO_LARGE,
+    "truncated_mp4": media.CORRUPT_VIDEO,
+    "webm_video": media.UNSUPPORTED_VIDEO_FORMAT,
+    "avi_video": media.UNSUPPORTED_VIDEO_FORMAT,
+    "audio_only_mp4": media.NO_VIDEO_STREAM,
+}
+
+
+def _broken_names() -> list[str]:
+    return [fixture.name for fixture in fixtures.all_fixtures() if fixture.label == "broken"]
+
+
+def _decode_fully(role: str, data: bytes) -> None:
+    if role == "image":
+        decode_image(data)
+    else:
+        for _ in open_video(data).frames():
+            pass
+
+
+@pytest.mark.parametrize("name", _broken_names())
+def test_every_broken_fixture_is_a_media_error_with_its_code(name: str) -> None:
+    fixture = fixtures.get(name)
+    with pytest.raises(MediaError) as caught:
+        _decode_fully(fixture.role, fixture.read_bytes())
+    error = caught.value
+    assert error.code in media.ERROR_CODES
+    if name in BROKEN_CODES:
+        assert error.code == BROKEN_CODES[name]
+    assert "\n" not in error.message
+    assert error.message.startswith(f"{fixture.role}: ")
+
+
+@pytest.mark.parametrize(
+    ("name", "grayscale"),
+    [("genuine_still", False), ("genuine_still_png", False), ("genuine_gray", True)],
+)
+def test_good_stills_decode_to_bgr(name: str, grayscale: bool) -> None:
+    fixture = fixtures.get(name)
+    picture = decode_image(fixture.read_bytes())
+    assert picture.bgr.dtype == np.uint8
+    assert picture.bgr.shape == (fixture.height, fixture.width, 3)
+    assert picture.is_grayscale is grayscale
+
+
+def test_video_decodes_every_frame_and_converts_on_demand() -> None:
+    fixture = fixtures.get("genuine_video")
+    video = open_video(fixture.read_bytes())
+    assert (video.width, video.height) == (fixture.width, fixture.height)
+    frames = list(video.frames())
+    assert [frame.index for frame in frames] == list(range(fixture.frames or 0))
+    picture = frames[3].picture()
+    assert picture.bgr.shape == (fixture.height, fixture.width, 3)
+    assert picture is frames[3].picture()
+
+
+def _encoded(image: Image.Image, kind: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=kind, **options)
+    return buffer.getvalue()
+
+
+def test_exif_orientation_is_applied() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated 90 degrees
+    data = _encoded(Image.new("RGB", (40, 20), (200, 10, 10)), "JPEG", exif=exif)
+    assert decode_image(data).bgr.shape == (40, 20, 3)
+
+
+def test_gray_png_and_colourless_rgb_are_grayscale() -> None:
+    assert decode_image(_encoded(Image.new("L", (8, 6), 90), "PNG")).is_grayscale
+    assert decode_image(_encoded(Image.new("RGB", (8, 6), (90, 90, 90)), "PNG")).is_grayscale
+    assert not decode_image(_encoded(Image.new("RGB", (8, 6), (90, 20, 90)), "PNG")).is_grayscale
+
+
+def test_pixel_limit_is_per_call() -> None:
+    data = _encoded(Image.new("RGB", (100, 100)), "PNG")
+    with pytest.raises(MediaError) as caught:
+        decode_image(data, max_pixels=9_999)
+    assert caught.value.code == media.IMAGE_TOO_LARGE
+    assert decode_image(data, max_pixels=10_000).bgr.shape == (100, 100, 3)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 40, media.CORRUPT_IMAGE),
+        (b"\x89PNG\r\n\x1a\n" + b"\x01" * 40, media.CORRUPT_IMAGE),
+        (b"GIF89a" + b"\x00" * 20, media.UNSUPPORTED_IMAGE_FORMAT),
+        (b"", media.EMPTY_FILE),
+    ],
+)
+def test_image_failures_are_mapped(data: bytes, code: str) -> None:
+    with pytest.raises(MediaError) as caught:
+        decode_image(data)
+    assert caught.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"\x00\x00\x00\x18ftypisom" + b"\x00" * 64, media.CORRUPT_VIDEO),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", media.UNSUPPORTED_VIDEO_FORMAT),
+        (b"", media.EMPTY_FILE),
+    ],
+)
+def test_video_failures_are_mapped(data: bytes, code: str) -> None:
+    with pytest.raises(MediaError) as caught:
+        _decode_fully("video", data)
+    assert caught.value.code == code
+
+
+def test_video_frame_cap() -> None:
+    data = fixtures.get("genuine_video").read_bytes()
+    video = open_video(data, limits=media.VideoLimits(max_frames=10))
+    with pytest.raises(MediaError) as caught:
+        for _ in video.frames():
+            pass
+    assert caught.value.code == media.VIDEO_TOO_LARGE

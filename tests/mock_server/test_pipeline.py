@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from functools import cache
+
+import pytest
+
+import fixtures
+from mock_server.analysis import REASONS, Analysis, Tuning
+from mock_server.media import Picture, Video, decode_image, open_video
+from mock_server.pipeline import analyze, analyze_bytes, decode_base64_image, sampled_indices
+
+IMAGE_OUTCOMES = {
+    "bona_fide": ("real", ()),
+    "attack_print": ("fake", ("spoof_print",)),
+    "attack_screen": ("fake", ("spoof_screen",)),
+    "no_face": ("fake", ("no_face",)),
+    "several_faces": ("fake", ("multiple_faces",)),
+}
+VIDEO_OUTCOMES = {
+    "attack_print": "spoof_print",
+    "attack_screen": "spoof_screen",
+}
+
+
+@cache
+def _still(name: str) -> Picture:
+    return decode_image(fixtures.get(name).read_bytes())
+
+
+@cache
+def _video(name: str) -> Video:
+    return open_video(fixtures.get(name).read_bytes())
+
+
+def _labelled(role: str, labels: set[str]) -> list[str]:
+    return [f.name for f in fixtures.all_fixtures() if f.role == role and f.label in labels]
+
+
+def _check_invariants(analysis: Analysis) -> None:
+    assert set(analysis.reasons) <= set(REASONS)
+    assert (analysis.reasons == ()) == analysis.overall_passed
+    for block in (analysis.image, analysis.video):
+        if block is not None:
+            assert (block.reasons == ()) == (block.result == "real")
+            assert 0.0 <= block.confidence <= 1.0
+    if analysis.video is not None:
+        video = analysis.video
+        assert video.real_frames <= video.frames_analyzed <= video.total_frames
+        assert list(video.analyzed_frames) == sorted(set(video.analyzed_frames))
+    if analysis.facematch is not None:
+        match = analysis.facematch
+        assert analysis.video is not None
+        assert match.frames_matched <= match.frames_tested
+        assert match.frames_tested <= min(match.frames_requested, analysis.video.frames_analyzed)
+        assert match.frame_indices == analysis.video.analyzed_frames[: match.frames_requested]
+        expected = (
+            round(match.frames_matched / match.frames_tested, 4) if match.frames_tested else 0
+        )
+        assert match.confidence == expected
+        assert (match.reasons == ()) == match.passed
+        assert analysis.overall_confidence == min(analysis.confidence, match.confidence)
+    else:
+        assert analysis.overall_confidence == analysis.confidence
+
+
+@pytest.mark.parametrize("name", _labelled("image", set(IMAGE_OUTCOMES)))
+def test_still_outcome_matches_its_label(name: str) -> None:
+    result, reasons = IMAGE_OUTCOMES[fixtures.get(name).label]
+    analysis = analyze(image=_still(name), video=None, tuning=Tuning())
+    _check_invariants(analysis)
+    assert analysis.image is not None
+    assert (analysis.result, analysis.image.reasons) == (result, reasons)
+    assert analysis.image.cues.keys() == {"print", "screen"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.slow) if name == "genuine_720p" else name
+        for name in _labelled("video", {"bona_fide", "attack_print", "attack_screen"})
+    ],
+)
+def test_video_outcome_matches_its_label(name: str) -> None:
+    fixture = fixtures.get(name)
+    analysis = analyze(image=None, video=_video(name), tuning=Tuning())
+    _check_invariants(analysis)
+    video = analysis.video
+    assert video is not None
+    assert video.total_frames == fixture.frames
+    if fixture.label == "bona_fide":
+        assert video.blink_detected is bool(fixture.blinks)
+        assert analysis.result == ("real" if fixture.blinks else "fake")
+        assert video.reasons == (() if fixture.blinks else ("no_blink",))
+    else:
+        assert analysis.result == "fake"
+        assert VIDEO_OUTCOMES[fixture.label] in video.reasons
+
+
+@pytest.mark.parametrize("enhanced", [True, False], ids=["enhanced", "legacy"])
+def test_genuine_pair_passes_on_both_paths(enhanced: bool) -> None:
+    analysis = analyze(
+        image=_still("genuine_still"),
+        video=_video("genuine_video"),
+        tuning=Tuning(enhanced_detection=enhanced),
+    )
+    _check_invariants(analysis)
+    assert analysis.enhanced is enhanced
+    assert analysis.overall_passed
+    assert analysis.facematch is not None and analysis.facematch.frames_tested == 3
+
+
+@pytest.mark.parametrize("enhanced", [True, False], ids=["enhanced", "legacy"])
+def test_impostor_fails_facematch(enhanced: bool) -> None:
+    analysis = analyze(
+        image=_still("genuine_still"),
+        video=_video("impostor_video"),
+        tuning=Tuning(enhanced_detection=enhanced),
+    )
+    _check_invariants(analysis)
+    assert analysis.facematch is not None
+    assert analysis.facematch.frames_tested > 0
+    assert not analysis.facematch.passed
+    assert "facematch_below_threshold" in analysis.reasons
+    assert not analysis.overall_passed
+
+
+@pytest.mark.parametrize(
+    ("total", "rate", "cap", "expected"),
+    [
+        (150, 15, 20, tuple(range(0, 150, 15))),
+        (150, 1, 5, (0, 1, 2, 3, 4)),
+        (150, 7, 3, (0, 7, 14)),
+        (150, 200, 9, (0,)),
+        (10, 3, 999, (0, 3, 6, 9)),
+        (0, 5, 5, ()),
+    ],
+)
+def test_sampled_indices(total: int, rate: int, cap: int, expected: tuple[int, ...]) -> None:
+    assert sampled_indices(total, rate, cap) == expected
+    assert len(expected) == min(cap, math.ceil(total / rate))
+
+
+@pytest.mark.parametrize(("rate", "cap"), [(1, 5), (7, 3), (30, 999), (200, 4), (15, 20)])
+def test_sampled_path_analyses_exactly_the_sampled_frames(rate: int, cap: int) -> None:
+    tuning = Tuning(frame_sampling_rate=rate, max_frames_to_analyze=cap)
+    analysis = analyze(image=None, video=_video("genuine_video"), tuning=tuning)
+    _check_invariants(analysis)
+    assert analysis.video is not None
+    assert analysis.video.total_frames == 150
+    assert analysis.video.analyzed_frames == sampled_indices(150, rate, cap)
+    assert analysis.video.path == "sampled"
+
+
+@pytest.mark.parametrize(
+    ("rate", "blink"),
+    [(5, True), (15, True), (30, False)],
+)
+def test_blink_is_seen_only_when_a_closed_frame_is_sampled(rate: int, blink: bool) -> None:
+    # closed eyes on frames 42-48 and 102-108: 45 and 105 are multiples of 5 and 15, not 30
+    tuning = Tuning(frame_sampling_rate=rate, max_frames_to_analyze=50)
+    analysis = analyze(image=None, video=_video("genuine_video"), tuning=tuning)
+    assert analysis.video is not None
+    assert analysis.video.blink_detected is blink
+    assert analysis.overall_passed is blink
+
+
+def test_legacy_examines_consecutive_frames_until_the_first_blink() -> None:
+    fixture = fixtures.get("genuine_video")
+    first_closed, last_closed = fixture.closed_eye_frames[0]
+    tuning = Tuning(enhanced_detection=False, frame_sampling_rate=50, max_frames_to_analyze=1)
+    analysis = analyze(image=_still("genuine_still"), video=_video("genuine_video"), tuning=tuning)
+    _check_invariants(analysis)
+    video = analysis.video
+    assert video is not None and video.path == "legacy"
+    assert video.blink_detected
+    assert video.analyzed_frames == tuple(range(video.frames_analyzed))
+    assert first_closed < video.frames_analyzed - 1 <= last_closed + 3
+    assert video.total_frames == 150
+
+
+@pytest.mark.parametrize("frames", [1, 3, 50])
+@pytest.mark.parametrize("enhanced", [True, False], ids=["enhanced", "legacy"])
+def test_facematch_counts(frames: int, enhanced: bool) -> None:
+    tuning = Tuning(enhanced_detection=enhanced, facematch_frames=frames)
+    analysis = analyze(image=_still("genuine_still"), video=_video("genuine_video"), tuning=tuning)
+    _check_invariants(analysis)
+    assert analysis.facematch is not None and analysis.video is not None
+    candidates = min(frames, analysis.video.frames_analyzed)
+    # a candidate is tested only when a single face is found in it (nearly always here)
+    assert candidates - candidates // 10 <= analysis.facematch.frames_tested <= candidates
+    assert analysis.facematch.frames_matched == analysis.facematch.frames_tested
+
+
+@pytest.mark.parametrize(("threshold", "passed"), [(0.0, True), (0.0001, False)])
+def test_facematch_threshold_is_compared_with_the_exact_fraction(
+    threshold: float, passed: bool
+) -> None:
+    tuning = Tuning(facematch_threshold=threshold)
+    analysis = analyze(image=_still("genuine_still"), video=_video("impostor_video"), tuning=tuning)
+    assert analysis.facematch is not None
+    assert analysis.facematch.frames_matched == 0
+    assert analysis.facematch.passed is passed
+
+
+def test_nothing_testable_is_no_face() -> None:
+    analysis = analyze(image=_still("no_face"), video=_video("genuine_video"), tuning=Tuning())
+    assert analysis.facematch is not None
+    assert analysis.facematch.frames_tested == 0
+    assert analysis.facematch.reasons == ("no_face", "facematch_below_threshold")
+
+
+def test_gray_still_is_not_a_print() -> None:
+    analysis = analyze(image=_still("genuine_gray"), video=None, tuning=Tuning())
+    assert analysis.image is not None and analysis.image.cues["print"] < 0.5
+
+
+def test_base64_image() -> None:
+    import base64
+
+    data = fixtures.get("genuine_still").read_bytes()
+    text = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    assert decode_base64_image(text) == data
+    direct = analyze_bytes(data, None, Tuning())
+    assert analyze_bytes(text, None, Tuning(), image_is_base64=True) == direct
+
+
+def test_same_input_same_analysis() -> None:
+    image = fixtures.get("genuine_still").read_bytes()
+    video = fixtures.get("genuine_video").read_bytes()
+    tuning = Tuning(frame_sampling_rate=30, max_frames_to_analyze=3)
+    first = analyze_bytes(image, video, tuning)
+    assert analyze_bytes(image, video, tuning) == first
+    script = (
+        "import fixtures\n"
+        "from mock_server.analysis import Tuning\n"
+        "from mock_server.pipeline import analyze_bytes\n"
+        "image = fixtures.get('genuine_still').read_bytes()\n"
+        "video = fixtures.get('genuine_video').read_bytes()\n"
+        "tuning = Tuning(frame_sampling_rate=30, max_frames_to_analyze=3)\n"
+        "print(repr(analyze_bytes(image, video, tuning)))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert output.strip() == repr(first)
