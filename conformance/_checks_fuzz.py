@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance import _expect, _fuzz
+from conformance._context import CheckContext
+from conformance._failures import (
+    NegativeDataAccepted,
+    ServerError,
+    UndocumentedStatus,
+    UnexpectedStatus,
+)
+from conformance._models import Exchange
+from conformance._registry import MUST, Profile, check
+
+FUZZ_KEY = "fuzz"
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzExchange:
+    case: _fuzz.FuzzCase
+    exchange: Exchange
+
+
+def fuzz_exchanges(ctx: CheckContext) -> list[FuzzExchange]:
+    """Generate and send the fuzz cases once per run (on a session of their own)."""
+    if ctx.config.fuzz_examples == 0:
+        ctx.skip("fuzzing is off; pass --fuzz-examples N")
+    cached = ctx.session.extras.get(FUZZ_KEY)
+    if cached is None:
+        cases = _fuzz.generate(ctx.apis, ctx.config.fuzz_examples, ctx.config.seed)
+        cached = [FuzzExchange(case, ctx.session.send_detached(case.request)) for case in cases]
+        ctx.session.extras[FUZZ_KEY] = cached
+    assert isinstance(cached, list)
+    return cached
+
+
+@check(
+    id="FUZZ-001",
+    severity=MUST,
+    title="Generated requests get no server error",
+    clause="paths (no 5xx response is documented)",
+    profile=Profile.FUZZ,
+)
+def fuzz_server_error(ctx: CheckContext) -> None:
+    for item in fuzz_exchanges(ctx):
+        if item.exchange.response.status >= 500:
+            ctx.fail(
+                ServerError(
+                    received=_expect.received_status(item.exchange),
+                    expected="a documented 2xx or 4xx status",
+                    context=_expect.describe(item.exchange),
+                    exchange=item.exchange,
+                )
+            )
+
+
+@check(
+    id="FUZZ-002",
+    severity=MUST,
+    title="Generated requests get documented status codes",
+    clause="paths./liveness.post.responses; paths./v2/liveness.post.responses",
+    profile=Profile.FUZZ,
+)
+def fuzz_status(ctx: CheckContext) -> None:
+    for item in fuzz_exchanges(ctx):
+        status = item.exchange.response.status
+        if status < 500 and status not in _expect.DOCUMENTED_STATUSES:
+            ctx.fail(
+                UndocumentedStatus(
+                    received=_expect.received_status(item.exchange),
+                    expected="one of 200, 400, 401, 413, 422",
+                    context=_expect.describe(item.exchange),
+                    exchange=item.exchange,
+                )
+            )
+
+
+@check(
+    id="FUZZ-003",
+    severity=MUST,
+    title="Answers to generated requests are JSON",
+    clause="paths.*.post.responses.*.content",
+    profile=Profile.FUZZ,
+)
+def fuzz_content_type(ctx: CheckContext) -> None:
+    for item in fuzz_exchanges(ctx):
+        if item.exchange.response.status in _expect.DOCUMENTED_STATUSES:
+            _expect.json_content(ctx, item.exchange)
+
+
+@check(
+    id="FUZZ-004",
+    severity=MUST,
+    title="Answers to generated requests match the canonical schemas",
+    clause="components.schemas (responses)",
+    profile=Profile.FUZZ,
+)
+def fuzz_schema(ctx: CheckContext) -> None:
+    for item in fuzz_exchanges(ctx):
+        exchange = item.exchange
+        if exchange.response.status not in _expect.DOCUMENTED_STATUSES:
+            continue
+        body = exchange.response.json_or_none()
+        if body is None:
+            continue  # FUZZ-003 reports it
+        for failure in _expect.schema_failures(exchange, body):
+            ctx.fail(failure)
+
+
+@check(
+    id="FUZZ-005",
+    severity=MUST,
+    title="Generated requests that break the contract on the wire are rejected",
+    clause="components.schemas.LivenessMultipartRequest",
+    profile=Profile.FUZZ,
+)
+def fuzz_negative(ctx: CheckContext) -> None:
+    for item in fuzz_exchanges(ctx):
+        if item.case.expectation != _fuzz.INVALID:
+            continue
+        if item.exchange.response.status == 200:
+            ctx.fail(
+                NegativeDataAccepted(
+                    received="200",
+                    expected="400 or 422: the request breaks the contract",
+                    context=_expect.describe(item.exchange),
+                    exchange=item.exchange,
+                )
+            )
+
+
+@check(
+    id="FUZZ-006",
+    severity=MUST,
+    title="Generated valid requests are accepted",
+    clause="components.schemas.LivenessMultipartRequest",
+    profile=Profile.FUZZ,
+)
+def fuzz_positive(ctx: CheckContext) -> None:
+    for item in fuzz_exchanges(ctx):
+        if item.case.expectation != _fuzz.VALID:
+            continue
+        if item.exchange.response.status != 200:
+            ctx.fail(
+                UnexpectedStatus(
+                    received=_expect.received_status(item.exchange),
+                    expected="200: the request is valid on the wire",
+                    context=_expect.describe(item.exchange),
+                    exchange=item.exchange,
+                )
+            )

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+
+class ConformanceError(Exception):
+    """Base class of the errors the conformance suite raises."""
+
+
+class InvalidConfiguration(ConformanceError):
+    """A run was configured with a value it cannot use."""
+
+
+class TargetUnreachable(ConformanceError):
+    """The implementation under test could not be reached at all."""
+
+
+class TransportError(ConformanceError):
+    """One request could not be completed (connection refused, reset, timed out)."""
+
+
+class DuplicateCheckError(ConformanceError):
+    """Two checks were registered under the same id."""

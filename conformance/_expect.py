@@ -1,0 +1,163 @@
+"""Assertions shared by the checks; each records failures on the context and says if it held."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema.exceptions import ValidationError, best_match
+
+import spec
+from conformance._context import CheckContext
+from conformance._failures import (
+    Failure,
+    MalformedJson,
+    MissingField,
+    SchemaViolation,
+    UnexpectedStatus,
+    WrongContentType,
+    WrongType,
+    show,
+)
+from conformance._models import Exchange
+
+JSON_MEDIA_TYPE = "application/json"
+DOCUMENTED_STATUSES = frozenset({200, 400, 401, 413, 422})
+
+
+def describe(exchange: Exchange) -> str:
+    request = exchange.request
+    label = f" ({request.label})" if request.label else ""
+    return f"{request.method} {request.path}{label}"
+
+
+def received_status(exchange: Exchange) -> str:
+    body = exchange.response.content[:160].decode("utf-8", "replace")
+    return f"{exchange.response.status} {body!r}" if body else str(exchange.response.status)
+
+
+def status(
+    ctx: CheckContext, exchange: Exchange, expected: int | frozenset[int], why: str = ""
+) -> bool:
+    allowed = frozenset({expected}) if isinstance(expected, int) else expected
+    if exchange.response.status in allowed:
+        return True
+    wanted = " or ".join(str(code) for code in sorted(allowed))
+    ctx.fail(
+        UnexpectedStatus(
+            received=received_status(exchange),
+            expected=wanted + (f" ({why})" if why else ""),
+            context=describe(exchange),
+            exchange=exchange,
+        )
+    )
+    return False
+
+
+def json_content(ctx: CheckContext, exchange: Exchange) -> bool:
+    media_type = exchange.response.media_type
+    if media_type == JSON_MEDIA_TYPE:
+        return True
+    ctx.fail(
+        WrongContentType(
+            received=repr(exchange.response.headers.get("content-type", "<none>")),
+            expected=f"{JSON_MEDIA_TYPE!r}",
+            context=f"{describe(exchange)} answered {exchange.response.status}",
+            exchange=exchange,
+        )
+    )
+    return False
+
+
+def parsed(ctx: CheckContext, exchange: Exchange) -> tuple[bool, Any]:
+    try:
+        return True, exchange.response.json()
+    except ValueError:
+        ctx.fail(
+            MalformedJson(
+                received=repr(exchange.response.content[:120]),
+                expected="a JSON document",
+                context=f"{describe(exchange)} answered {exchange.response.status}",
+                exchange=exchange,
+            )
+        )
+        return False, None
+
+
+def schema_failures(exchange: Exchange, body: Any) -> list[Failure]:
+    """The ways ``body`` breaks the canonical schema of its status, one failure per kind."""
+    api = exchange.request.api
+    try:
+        name = spec.response_schema_name(api, exchange.response.status)
+    except ValueError:
+        return []
+    validator = spec.schema_validator(name)
+    grouped: dict[type[Failure], list[str]] = {}
+    for error in validator.iter_errors(body):
+        leaf = _leaf(error)
+        kind: type[Failure]
+        if leaf.validator == "required":
+            kind = MissingField
+        elif leaf.validator == "type":
+            kind = WrongType
+        else:
+            kind = SchemaViolation
+        where = "/".join(str(part) for part in leaf.absolute_path) or "<root>"
+        grouped.setdefault(kind, []).append(f"{where}: {leaf.message}")
+    return [
+        kind(
+            received="; ".join(messages[:5]) + (" ..." if len(messages) > 5 else ""),
+            expected=f"a body matching {name} ({api}, status {exchange.response.status})",
+            context=describe(exchange),
+            exchange=exchange,
+        )
+        for kind, messages in grouped.items()
+    ]
+
+
+def _leaf(error: ValidationError) -> ValidationError:
+    if error.context:
+        best = best_match(error.context)
+        if best is not None:
+            return _leaf(best)
+    return error
+
+
+def valid_body(ctx: CheckContext, exchange: Exchange) -> Any:
+    """The JSON body when it has the JSON content type and matches its schema, else None."""
+    ok_type = json_content(ctx, exchange)
+    ok, body = parsed(ctx, exchange)
+    if not ok:
+        return None
+    failures = schema_failures(exchange, body)
+    for failure in failures:
+        ctx.fail(failure)
+    return body if ok_type and not failures else None
+
+
+def success(ctx: CheckContext, exchange: Exchange, why: str = "") -> Any:
+    """A 200 with a contract-valid JSON body: the body, or None (failures recorded)."""
+    if not status(ctx, exchange, 200, why):
+        return None
+    return valid_body(ctx, exchange)
+
+
+def body_or_none(exchange: Exchange) -> Any:
+    """The parsed body of a 200, whatever its shape (for checks that tolerate bad bodies)."""
+    if exchange.response.status != 200:
+        return None
+    body = exchange.response.json_or_none()
+    return body if isinstance(body, dict) else None
+
+
+def validation_fields(body: Any) -> set[str]:
+    """The field names a 422 body reports, in any location."""
+    names: set[str] = set()
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, dict):
+        for fields in detail.values():
+            if isinstance(fields, dict):
+                names.update(fields)
+    return names
+
+
+__all__ = ["DOCUMENTED_STATUSES", "show"]

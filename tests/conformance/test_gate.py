@@ -1,0 +1,165 @@
+"""The gate against the mock: in-process and over real HTTP (CLI and pytest plugin)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance import RunConfig, RunFinished, Status, Target, run_all
+from tests.conformance.conftest import fired
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "liveness_kit"]
+GATE_BUDGET_SECONDS = 60.0
+
+
+def test_gate_passes_against_the_mock_in_process(clean_run: RunFinished) -> None:
+    assert fired(clean_run) == set()
+    skipped = {r.check.id for r in clean_run.results if r.status is Status.SKIPPED}
+    assert skipped == {f"FUZZ-00{i}" for i in range(1, 7)}
+    assert clean_run.summary.requests > 100
+
+
+def test_gate_is_deterministic(memo: Any, run_config: RunConfig, clean_run: RunFinished) -> None:
+    target = Target(app=memo)
+    try:
+        again = run_all(target, run_config)
+    finally:
+        target.close()
+    assert [(r.check.id, r.status) for r in again.results] == [
+        (r.check.id, r.status) for r in clean_run.results
+    ]
+    assert again.summary.requests == clean_run.summary.requests
+
+
+def test_gate_without_secret_skips_the_expired_token_check(memo: Any, token: str) -> None:
+    target = Target(app=memo)
+    try:
+        final = run_all(target, RunConfig(token=token, keyword="AUTH-007"))
+    finally:
+        target.close()
+    (result,) = final.results
+    assert result.status is Status.SKIPPED
+    assert "--secret" in (result.skip_reason or "")
+
+
+def test_single_api_runs_skip_the_v1_v2_agreement(memo: Any, token: str) -> None:
+    target = Target(app=memo)
+    try:
+        final = run_all(target, RunConfig(token=token, apis=("v2",), keyword="INV-V1-V2"))
+    finally:
+        target.close()
+    assert [r.status for r in final.results] == [Status.SKIPPED]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def served(token: str) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.post(base_url + "/liveness", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the mock server did not start") from None
+                time.sleep(0.2)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.slow
+def test_gate_passes_over_http_within_budget(
+    served: str, token: str, secret: str, tmp_path: Path
+) -> None:
+    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
+    started = time.monotonic()
+    completed = subprocess.run(
+        [
+            *CLI,
+            "conform",
+            "--base-url",
+            served,
+            "--token",
+            token,
+            "--secret",
+            secret,
+            "--json",
+            str(report),
+            "--junit-xml",
+            str(junit),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    elapsed = time.monotonic() - started
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    document = json.loads(report.read_text())
+    assert document["summary"]["failed"] == 0
+    assert document["summary"]["must_failed"] == 0
+    assert elapsed < GATE_BUDGET_SECONDS, f"the gate took {elapsed:.1f}s"
+    assert b"<testsuite" in junit.read_bytes()
+
+
+@pytest.mark.slow
+def test_pytest_plugin_collects_the_checks(served: str, token: str, tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(tmp_path),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "--conformance-base-url",
+            served,
+            "--conformance-token",
+            token,
+            "-k",
+            "AUTH or MODE-001",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "passed" in completed.stdout
+    assert "skipped" in completed.stdout  # AUTH-007 without a secret
