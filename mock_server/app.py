@@ -1,0 +1,264 @@
+"""The Starlette application: routes, the error boundary, the access log."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from mock_server import media
+from mock_server.analysis import Analysis
+from mock_server.auth import authenticate, secret_is_short
+from mock_server.config import Settings
+from mock_server.errors import (
+    INVALID_TOKEN,
+    MALFORMED_MULTIPART,
+    ApiError,
+    BadRequest,
+    RouteError,
+    Unauthorized,
+    media_code,
+)
+from mock_server.form import Part, read_form
+from mock_server.inputs import Inputs, image_bytes, inputs_from_form
+from mock_server.logs import LOG_LEVEL_VARIABLE, configure_logging, log_access, server_log
+from mock_server.pipeline import analyze
+from mock_server.render import json_bytes, render
+from mock_server.scenarios import (
+    APPLIED_HEADER,
+    SCENARIO_HEADER,
+    UNKNOWN,
+    apply_scenario,
+    parse_prefer,
+    preferred_example,
+)
+
+JSON: Final = "application/json"
+SNIFF_BYTES: Final = 64
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What one request told us, for the handler and the access log."""
+
+    api: str
+    path: str
+    stage: str = "auth"
+    mode: str | None = None
+    unique_id: str | None = None
+    code: str | None = None
+    scenario: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class LivenessService:
+    """Handles ``POST /liveness`` and ``POST /v2/liveness`` with the given settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        threads = settings.analysis_threads or os.cpu_count() or 1
+        self.limiter = anyio.CapacityLimiter(threads)
+        self.video_limits = media.VideoLimits(
+            max_frames=settings.max_video_frames, max_frame_pixels=settings.max_frame_pixels
+        )
+
+    async def v1(self, request: Request) -> Response:
+        return await self.handle(request, "v1")
+
+    async def v2(self, request: Request) -> Response:
+        return await self.handle(request, "v2")
+
+    async def handle(self, request: Request, api: str) -> Response:
+        started = time.perf_counter()
+        exchange = Exchange(api=api, path=request.url.path)
+        try:
+            response = await self._answer(request, exchange)
+        except ApiError as error:
+            response = error_response(error)
+            exchange.code = error.code
+        except ClientDisconnect:
+            response = Response(status_code=400)
+            exchange.code = "client_disconnected"
+        except Exception as error:  # the one boundary for everything else
+            mapped = _unexpected(error, exchange)
+            response = error_response(mapped)
+            exchange.code = mapped.code
+        response.headers.update(exchange.headers)
+        _log(exchange, response.status_code, started)
+        return response
+
+    async def _answer(self, request: Request, exchange: Exchange) -> Response:
+        authenticate(request.headers.get("authorization"), self.settings)
+        exchange.stage = "form"
+        form = await read_form(
+            request.stream(),
+            request.headers.get("content-type"),
+            request.headers.get("content-length"),
+            self.settings,
+        )
+        try:
+            exchange.stage = "inputs"
+            inputs = inputs_from_form(form)
+            exchange.mode, exchange.unique_id = inputs.mode, inputs.unique_id
+            prefer = parse_prefer(request.headers.get("prefer"))
+            if prefer:
+                example = preferred_example(
+                    prefer, exchange.api, inputs.mode, inputs.tuning.enhanced_detection
+                )
+                if example is not None:
+                    exchange.scenario = f"example={example.name}"
+                    exchange.headers[APPLIED_HEADER] = exchange.scenario
+                    exchange.headers.update(example.headers)
+                    return json_response(example.body, example.status)
+                exchange.headers[APPLIED_HEADER] = UNKNOWN
+            exchange.stage = "media"
+            analysis = await anyio.to_thread.run_sync(self._analyze, inputs, limiter=self.limiter)
+        finally:
+            form.close()
+        exchange.stage = "render"
+        scenario = request.headers.get(SCENARIO_HEADER)
+        if scenario is not None:
+            analysis, applied = apply_scenario(scenario, analysis)
+            exchange.scenario = applied
+            exchange.headers[APPLIED_HEADER] = applied
+        return json_response(render(exchange.api, analysis, inputs))
+
+    def _analyze(self, inputs: Inputs) -> Analysis:
+        """Decode and analyse the media (in a worker thread); bad media is a 400."""
+        picture = video = None
+        if inputs.image is not None:
+            data = image_bytes(inputs)
+            assert data is not None
+            with media_errors("image"):
+                picture = media.decode_image(data, max_pixels=self.settings.max_image_pixels)
+        if inputs.video is not None:
+            with media_errors("video"):
+                video = media.open_video(_video_bytes(inputs.video), limits=self.video_limits)
+        with media_errors("video" if video is not None else "image"):
+            return analyze(image=picture, video=video, tuning=inputs.tuning)
+
+
+def _video_bytes(part: Part) -> bytes:
+    """The video's bytes, refusing what is not an MP4/MOV before loading a large spool."""
+    head = part.head(SNIFF_BYTES)
+    if part.size > SNIFF_BYTES and not media.is_mp4_family(head):
+        return head  # open_video reports the unsupported format from the head alone
+    return part.read()
+
+
+@contextmanager
+def media_errors(part: str) -> Iterator[None]:
+    """Turn a decoder's MediaError into the contract's 400 for ``part``."""
+    try:
+        yield
+    except media.MediaError as error:
+        if "image" in error.code:
+            part = "image"
+        elif "video" in error.code:
+            part = "video"
+        raise BadRequest(media_code(error.code, part), error.message, part=part) from None
+
+
+def _unexpected(error: Exception, exchange: Exchange) -> ApiError:
+    """A client input that a third-party library choked on: a 4xx, logged with its trace."""
+    server_log.error(
+        "unexpected %s while handling %s (stage %s), answered as a client error",
+        type(error).__name__,
+        exchange.path,
+        exchange.stage,
+        exc_info=error,
+    )
+    if exchange.stage == "auth":
+        return Unauthorized(INVALID_TOKEN, "Invalid token: cannot be decoded")
+    if exchange.stage in ("form", "inputs"):
+        return BadRequest(MALFORMED_MULTIPART, "Malformed multipart body: cannot be parsed")
+    part = "video" if exchange.mode in ("video", "image_video") else "image"
+    code = media_code("corrupt", part)
+    return BadRequest(code, f"{part}: the media cannot be analysed", part=part)
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json_bytes(body), status_code=status, media_type=JSON)
+
+
+def error_response(error: ApiError) -> Response:
+    response = json_response(error.body(), error.status)
+    for name, value in error.headers.items():
+        response.headers[name] = value.encode("ascii", "replace").decode("ascii")
+    return response
+
+
+def _log(exchange: Exchange, status: int, started: float) -> None:
+    log_access(
+        started,
+        api=exchange.api,
+        path=exchange.path,
+        status=status,
+        mode=exchange.mode,
+        unique_id=exchange.unique_id,
+        code=exchange.code,
+        scenario=exchange.scenario,
+    )
+
+
+async def _route_error(request: Request, exc: Exception) -> Response:
+    started = time.perf_counter()
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    if status == 405:
+        error = RouteError(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed on {request.url.path}",
+            headers,
+        )
+    else:
+        error = RouteError(404, "not_found", f"No route for {request.url.path}", headers)
+    _log(Exchange(api="-", path=request.url.path, code=error.code), status, started)
+    return error_response(error)
+
+
+async def _health(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The mock server as an ASGI application."""
+    settings = settings or Settings()
+    if secret_is_short(settings) and not settings.accept_any_token:
+        server_log.warning("the configured secret is shorter than its algorithm recommends")
+    service = LivenessService(settings)
+    routes: list[BaseRoute] = [
+        Route("/liveness", service.v1, methods=["POST"]),
+        Route("/v2/liveness", service.v2, methods=["POST"]),
+        Route("/healthz", _health, methods=["GET"]),
+    ]
+    if settings.playground:
+        from mock_server import playground
+
+        routes += playground.routes(settings)
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _route_error},
+    )
+    app.router.redirect_slashes = False
+    app.state.settings = settings
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """Application factory for ``uvicorn --factory`` and worker processes."""
+    level = os.environ.get(LOG_LEVEL_VARIABLE)
+    if level:
+        configure_logging(level)
+    return create_app(Settings.from_env())

@@ -1,0 +1,123 @@
+"""``liveness-kit serve`` and ``liveness-kit token``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from typing import Any
+
+from liveness_kit._errors import UsageError
+from mock_server.config import DEVELOPMENT_SECRET, Settings, SettingsError
+from mock_server.logs import LOG_LEVEL_VARIABLE, configure_logging
+
+FACTORY = "mock_server.app:create_app_from_env"
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the mock liveness server",
+        description=(
+            "Run the mock server (POST /liveness, POST /v2/liveness). Every setting can also "
+            "come from a LIVENESS_KIT_* environment variable; see docs/mock-server.md."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--secret", help="HMAC secret for tokens (env LIVENESS_KIT_SECRET)")
+    serve.add_argument("--issuer", help="required iss claim (env LIVENESS_KIT_ISSUER)")
+    serve.add_argument("--audience", help="required aud claim (env LIVENESS_KIT_AUDIENCE)")
+    serve.add_argument(
+        "--accept-any-token",
+        action="store_true",
+        default=None,
+        help="accept any non-empty bearer token without checking it",
+    )
+    serve.add_argument("--max-image-bytes", type=int)
+    serve.add_argument("--max-video-bytes", type=int)
+    serve.add_argument("--max-body-bytes", type=int)
+    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    serve.set_defaults(handler=run_serve)
+
+    token = subparsers.add_parser(
+        "token",
+        help="print a bearer token the mock server accepts",
+        description="Print an HS256 JWT signed with the mock server's secret.",
+    )
+    token.add_argument("--secret", help="HMAC secret (default: LIVENESS_KIT_SECRET or dev)")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token.add_argument("--subject", default="liveness-kit")
+    token.add_argument("--issuer")
+    token.add_argument("--audience")
+    token.set_defaults(handler=run_token)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides = {
+        name: getattr(args, name, None)
+        for name in (
+            "secret",
+            "issuer",
+            "audience",
+            "accept_any_token",
+            "max_image_bytes",
+            "max_video_bytes",
+            "max_body_bytes",
+        )
+    }
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as error:
+        raise UsageError(str(error)) from None
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 1 to 65535, got {args.port}")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    settings = settings_from_args(args)
+    configure_logging(args.log_level)
+    if settings.secret == DEVELOPMENT_SECRET and not settings.accept_any_token:
+        logging.getLogger("liveness_kit.server").warning(
+            "using the public development secret; set LIVENESS_KIT_SECRET for anything shared"
+        )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "access_log": False,
+        "log_level": args.log_level,
+        "server_header": False,
+        "timeout_graceful_shutdown": 5,
+    }
+    if args.workers > 1:
+        os.environ.update(settings.to_env())
+        os.environ[LOG_LEVEL_VARIABLE] = args.log_level
+        uvicorn.run(FACTORY, factory=True, workers=args.workers, **options)
+    else:
+        from mock_server.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
+    return 0
+
+
+def run_token(args: argparse.Namespace) -> int:
+    from mock_server.auth import issue_token
+
+    if args.ttl < 1:
+        raise UsageError(f"--ttl must be at least 1 second, got {args.ttl}")
+    settings = settings_from_args(args)
+    print(
+        issue_token(
+            settings,
+            ttl_seconds=args.ttl,
+            subject=args.subject or None,
+            issuer=args.issuer,
+            audience=args.audience,
+        )
+    )
+    return 0
