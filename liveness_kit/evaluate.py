@@ -5,7 +5,9 @@ Figures in the manner of ISO/IEC 30107-3:
 * APCER per attack species (print, screen): the share of attack presentations of that
   species accepted as bona fide; the worst of them is the headline APCER.
 * BPCER: the share of bona fide presentations (live people: bona fide and impostor
-  fixtures) rejected as attacks. Stills without exactly one face are in neither figure.
+  fixtures) rejected as attacks. Stills without exactly one face are in neither figure,
+  and neither are clips of a live person who never blinks: the contract requires a
+  blink, so their expected outcome is a rejection (shown as ``bona_fide_no_blink``).
 * Facematch: false matches (a genuine still with an impostor's video accepted) and false
   non-matches (a genuine still with a genuine video of the same person rejected).
 
@@ -32,6 +34,7 @@ ATTACK_SPECIES: Final = {"attack_print": "print", "attack_screen": "screen"}
 BONA_FIDE: Final = "bona_fide"
 IMPOSTOR: Final = "impostor"  # a live person, bona fide for PAD; another subject for facematch
 BONA_FIDE_LABELS: Final = (BONA_FIDE, IMPOSTOR)
+NO_BLINK: Final = "bona_fide_no_blink"
 PATHS: Final = {"v1": "/liveness", "v2": "/v2/liveness"}
 
 
@@ -169,13 +172,16 @@ async def evaluate(send: Send, api: str, corpus: Sequence[Any]) -> list[Outcome]
         response = await send(files)
         body = _json(response)
         kind = "broken" if fixture.label == "broken" else "presentation"
+        label = fixture.label
+        if label in BONA_FIDE_LABELS and fixture.role == "video" and fixture.blinks == 0:
+            label = NO_BLINK
         if response.status_code == 200 and body is not None and kind == "presentation":
             verdict, confidence, reasons = _liveness(api, body)
             outcomes.append(
                 Outcome(
                     fixture.name,
                     kind,
-                    fixture.label,
+                    label,
                     fixture.expected_status,
                     200,
                     verdict,
@@ -190,7 +196,7 @@ async def evaluate(send: Send, api: str, corpus: Sequence[Any]) -> list[Outcome]
                 Outcome(
                     fixture.name,
                     kind,
-                    fixture.label,
+                    label,
                     fixture.expected_status,
                     response.status_code,
                     reasons=reasons,
@@ -246,13 +252,13 @@ def report(figures: Figures, outcomes: Sequence[Outcome], target: str, api: str)
     lines.append(f"Status mismatches:   {figures.status_mismatches}")
     lines.append("")
     width = max([len(outcome.name) for outcome in outcomes] + [7])
-    heading = f"{'label':<14} {'status':>6}  {'verdict':<9} {'conf':>6}  ok  reasons"
+    heading = f"{'label':<18} {'status':>6}  {'verdict':<9} {'conf':>6}  ok  reasons"
     lines.append(f"{'fixture':<{width}}  {heading}")
     for o in outcomes:
         confidence = "" if o.confidence is None else f"{o.confidence:.4f}"
         status = f"{o.status}" + ("" if o.status == o.expected_status else f"!={o.expected_status}")
         lines.append(
-            f"{o.name:<{width}}  {o.label:<14} {status:>6}  {o.verdict or '-':<9} "
+            f"{o.name:<{width}}  {o.label:<18} {status:>6}  {o.verdict or '-':<9} "
             f"{confidence:>6}  {'yes' if o.as_expected else 'NO ':<3} {', '.join(o.reasons)}"
         )
     return "\n".join(lines) + "\n"

@@ -23,6 +23,7 @@ class FakeFixture:
     expected_status: int = 200
     subject: str | None = None
     data: bytes = b""
+    blinks: int | None = None
 
     @property
     def filename(self) -> str:
@@ -89,3 +90,23 @@ def test_evaluate_runs_a_corpus_against_the_mock(api: str, tmp_path: Path) -> No
     document: dict[str, Any] = evaluate.as_json(figures, outcomes, "test", api)
     json.dumps(document)
     assert {o["name"] for o in document["outcomes"]} >= {"broken", "still_a+video_b"}
+
+
+def test_a_live_clip_without_blink_is_expected_rejected_and_left_out_of_bpcer() -> None:
+    settings = Settings(secret=SECRET, playground=False)
+    headers = {"Authorization": f"Bearer {issue_token(settings)}"}
+    corpus = [FakeFixture("still", "video", "bona_fide", data=mp4(), blinks=0)]
+
+    async def run() -> list[Outcome]:
+        transport = httpx.ASGITransport(app=create_app(settings))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+
+            async def send(files: dict[str, tuple[str, bytes]]) -> httpx.Response:
+                return await client.post("/v2/liveness", files=files, headers=headers)
+
+            return await evaluate.evaluate(send, "v2", corpus)
+
+    (outcome,) = anyio.run(run)
+    assert outcome.label == evaluate.NO_BLINK
+    assert outcome.verdict == "fake" and outcome.as_expected
+    assert figures_of([outcome]).bpcer.total == 0
