@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -46,8 +48,7 @@ class Box(NamedTuple):
     height: int
 
 
-@cache
-def _cascade(filename: str) -> cv2.CascadeClassifier:
+def _load(filename: str) -> cv2.CascadeClassifier:
     folder = Path(getattr(cv2, "data").haarcascades)  # noqa: B009 (untyped submodule)
     classifier = cv2.CascadeClassifier(str(folder / filename))
     if classifier.empty():
@@ -55,11 +56,31 @@ def _cascade(filename: str) -> cv2.CascadeClassifier:
     return classifier
 
 
+# A classifier must not run on two threads at once: each use borrows an idle one (loading
+# another only when all are busy) and gives it back.
+_idle: dict[str, list[cv2.CascadeClassifier]] = {}
+_idle_lock = threading.Lock()
+
+
+@contextmanager
+def _cascade(filename: str) -> Iterator[cv2.CascadeClassifier]:
+    with _idle_lock:
+        idle = _idle.setdefault(filename, [])
+        classifier = idle.pop() if idle else None
+    if classifier is None:
+        classifier = _load(filename)
+    try:
+        yield classifier
+    finally:
+        with _idle_lock:
+            idle.append(classifier)
+
+
 def load_cascades() -> None:
-    """Load every cascade now (they are otherwise loaded on first use)."""
-    _cascade(FACE_CASCADE)
-    for name in EYE_CASCADES:
-        _cascade(name)
+    """Load one classifier of each cascade now (they are otherwise loaded on first use)."""
+    for name in (FACE_CASCADE, *EYE_CASCADES):
+        with _cascade(name):
+            pass
 
 
 def _as_boxes(found: object) -> list[Box]:
@@ -75,12 +96,13 @@ def detect_faces(gray: Gray) -> tuple[Box, ...]:
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), np.uint8)
-    found = _cascade(FACE_CASCADE).detectMultiScale(
-        small,
-        scaleFactor=FACE_SCALE_FACTOR,
-        minNeighbors=FACE_MIN_NEIGHBORS,
-        minSize=(FACE_MIN_SIZE, FACE_MIN_SIZE),
-    )
+    with _cascade(FACE_CASCADE) as classifier:
+        found = classifier.detectMultiScale(
+            small,
+            scaleFactor=FACE_SCALE_FACTOR,
+            minNeighbors=FACE_MIN_NEIGHBORS,
+            minSize=(FACE_MIN_SIZE, FACE_MIN_SIZE),
+        )
     boxes = _as_boxes(found)
     if not boxes:
         return ()
@@ -105,13 +127,14 @@ def track_face(gray: Gray, previous: Box) -> tuple[Box, ...]:
     small = np.asarray(cv2.resize(region, size, interpolation=cv2.INTER_AREA), np.uint8)
     smallest = max(24, round(TRACK_FACE_SIDE * TRACK_MIN_RELATIVE))
     largest = round(TRACK_FACE_SIDE * TRACK_MAX_RELATIVE)
-    found = _cascade(FACE_CASCADE).detectMultiScale(
-        small,
-        scaleFactor=FACE_SCALE_FACTOR,
-        minNeighbors=FACE_MIN_NEIGHBORS,
-        minSize=(smallest, smallest),
-        maxSize=(largest, largest),
-    )
+    with _cascade(FACE_CASCADE) as classifier:
+        found = classifier.detectMultiScale(
+            small,
+            scaleFactor=FACE_SCALE_FACTOR,
+            minNeighbors=FACE_MIN_NEIGHBORS,
+            minSize=(smallest, smallest),
+            maxSize=(largest, largest),
+        )
     boxes = sorted(_as_boxes(found))
     local = [_rescale(box, scale, right - left, bottom - top) for box in boxes]
     return tuple(Box(box.x + left, box.y + top, box.width, box.height) for box in local)
@@ -126,7 +149,8 @@ def _rescale(box: Box, scale: float, width: int, height: int) -> Box:
 
 
 def eyes_open(gray: Gray, face: Box) -> bool:
-    """True when an eye cascade finds at least one eye in the upper half of ``face``."""
+    """True when an eye cascade finds at least one eye in the upper half of ``face``; the
+    eyeglasses cascade runs only when the plain eye cascade finds none."""
     upper = gray[face.y : face.y + max(1, face.height // 2), face.x : face.x + face.width]
     if upper.size == 0:
         return False
@@ -135,13 +159,14 @@ def eyes_open(gray: Gray, face: Box) -> bool:
     smallest = round(EYE_SEARCH_WIDTH * EYE_MIN_RELATIVE_SIZE)
     largest = round(EYE_SEARCH_WIDTH * EYE_MAX_RELATIVE_SIZE)
     for name in EYE_CASCADES:
-        found = _cascade(name).detectMultiScale(
-            region,
-            scaleFactor=EYE_SCALE_FACTOR,
-            minNeighbors=EYE_MIN_NEIGHBORS,
-            minSize=(smallest, smallest),
-            maxSize=(largest, largest),
-        )
+        with _cascade(name) as classifier:
+            found = classifier.detectMultiScale(
+                region,
+                scaleFactor=EYE_SCALE_FACTOR,
+                minNeighbors=EYE_MIN_NEIGHBORS,
+                minSize=(smallest, smallest),
+                maxSize=(largest, largest),
+            )
         if len(found) > 0:
             return True
     return False

@@ -7,8 +7,11 @@ no Pillow, PyAV or OpenCV exception crosses this boundary.
 from __future__ import annotations
 
 import io
+import queue
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Generator, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,6 +26,11 @@ Pixels = npt.NDArray[np.uint8]
 DEFAULT_MAX_IMAGE_PIXELS: Final = 40_000_000
 DEFAULT_MAX_VIDEO_FRAMES: Final = 3_000  # 100 s at 30 fps
 DEFAULT_MAX_FRAME_PIXELS: Final = 3840 * 2160
+# Frames are decoded on a background thread at most DECODE_AHEAD frames ahead of their use.
+DECODE_AHEAD: Final = 8
+# The colour check compares the channels on a grid of every GRAY_PROBE_STEP-th pixel
+# first: one difference there settles it without a full-frame comparison.
+GRAY_PROBE_STEP: Final = 16
 
 JPEG_MAGIC: Final = b"\xff\xd8\xff"
 PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
@@ -86,6 +94,12 @@ def _head(data: bytes) -> str:
 
 
 def _channels_equal(bgr: Pixels) -> bool:
+    probe = bgr[::GRAY_PROBE_STEP, ::GRAY_PROBE_STEP]
+    if not (
+        np.array_equal(probe[..., 0], probe[..., 1])
+        and np.array_equal(probe[..., 1], probe[..., 2])
+    ):
+        return False
     return bool(
         np.array_equal(bgr[..., 0], bgr[..., 1]) and np.array_equal(bgr[..., 1], bgr[..., 2])
     )
@@ -233,8 +247,55 @@ class Video:
         self.width = width
         self.height = height
 
-    def frames(self) -> Iterator[DecodedFrame]:
-        """Decode every video frame in order; raises MediaError on any decoding failure."""
+    def frames(self, prepare: Callable[[int], bool] | None = None) -> Iterator[DecodedFrame]:
+        """Decode every video frame in order; raises MediaError on any decoding failure.
+
+        Decoding runs on a background thread, ahead of the consumer; the pixels of the
+        frames whose index satisfies ``prepare`` are converted there too.
+        """
+        ready: queue.Queue[DecodedFrame | BaseException | None] = queue.Queue(DECODE_AHEAD)
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=self._produce, args=(ready, stop, prepare), name="video-decode", daemon=True
+        )
+        worker.start()
+        try:
+            while True:
+                item = ready.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while worker.is_alive():  # unblock a producer waiting on a full queue
+                with suppress(queue.Empty):
+                    ready.get(timeout=0.05)
+            worker.join()
+
+    def _produce(
+        self,
+        ready: queue.Queue[DecodedFrame | BaseException | None],
+        stop: threading.Event,
+        prepare: Callable[[int], bool] | None,
+    ) -> None:
+        frames = self._frames_in_order()
+        try:
+            for frame in frames:
+                if prepare is not None and prepare(frame.index):
+                    with suppress(MediaError):  # raised again where the picture is used
+                        frame.picture()
+                ready.put(frame)
+                if stop.is_set():
+                    return
+            ready.put(None)
+        except BaseException as error:  # handed to the consumer
+            ready.put(error)
+        finally:
+            frames.close()
+
+    def _frames_in_order(self) -> Generator[DecodedFrame]:
         try:
             container = av.open(io.BytesIO(self._data), mode="r")
         except Exception as error:

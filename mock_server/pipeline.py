@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Final, Literal
@@ -67,6 +68,14 @@ NO_BLINK_CONFIDENCE: Final = 0.9  # confidence of a video verdict made on a miss
 # frame, after a frame without exactly one face, and whenever the search around the
 # preceding frame's face does not find exactly one face.
 LEGACY_FULL_SEARCH_EVERY: Final = 10
+# Between full searches the preceding face box is kept without any search while the face
+# region stays still: the mean absolute difference of its LEGACY_STILL_SIDE-squared gray
+# thumbnail from the one of the frame where the box was last searched for is below
+# LEGACY_STILL_DIFF gray levels.
+LEGACY_STILL_SIDE: Final = 16
+LEGACY_STILL_DIFF: Final = 2.5
+# Sampled frames (and the still) are examined on this many threads, alongside decoding.
+EXAMINE_THREADS: Final = 2
 
 SPECTRUM_SIDE: Final = 128
 SPECTRUM_LOW_RADIUS: Final = 0.2  # fraction of the Nyquist radius left out
@@ -213,11 +222,26 @@ class Findings:
         return not self.reasons
 
 
-def examine(picture: Picture, *, eyes: bool, signature: bool, near: Box | None = None) -> Findings:
-    """Detect faces (only around ``near`` when given); with exactly one, compute the cues
-    and, if asked, the eye state and the facematch signature."""
-    gray = np.asarray(cv2.cvtColor(picture.bgr, cv2.COLOR_BGR2GRAY), np.uint8)
-    faces = track_face(gray, near) if near is not None else ()
+def gray_of(picture: Picture) -> Gray:
+    return np.asarray(cv2.cvtColor(picture.bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+
+
+def examine(
+    picture: Picture,
+    *,
+    eyes: bool,
+    signature: bool,
+    near: Box | None = None,
+    keep: Box | None = None,
+    gray: Gray | None = None,
+) -> Findings:
+    """Detect faces (only around ``near`` when given; none when ``keep`` is the face); with
+    exactly one, compute the cues and, if asked, the eye state and the facematch signature."""
+    if gray is None:
+        gray = gray_of(picture)
+    faces: tuple[Box, ...] = (keep,) if keep is not None else ()
+    if keep is None and near is not None:
+        faces = track_face(gray, near)
     if len(faces) != 1:
         faces = detect_faces(gray)
     if len(faces) != 1:
@@ -230,6 +254,13 @@ def examine(picture: Picture, *, eyes: bool, signature: bool, near: Box | None =
         signature=face_signature(gray, face) if signature else None,
         face=face,
     )
+
+
+def face_thumbnail(gray: Gray, face: Box) -> Floats:
+    face = _clip_box(face, gray.shape[1], gray.shape[0])
+    crop = gray[face.y : face.y + face.height, face.x : face.x + face.width]
+    side = (LEGACY_STILL_SIDE, LEGACY_STILL_SIDE)
+    return np.asarray(cv2.resize(crop, side, interpolation=cv2.INTER_AREA), np.float64)
 
 
 def _rounded(value: float) -> float:
@@ -300,17 +331,27 @@ class _FrameRun:
     total_frames: int = 0
 
 
-def _run_sampled(video: Video, tuning: Tuning, signatures: int) -> _FrameRun:
+def _run_sampled(
+    video: Video, tuning: Tuning, signatures: int, pool: ThreadPoolExecutor
+) -> _FrameRun:
     run = _FrameRun([], [], BlinkTracker())
     rate, cap = tuning.frame_sampling_rate, tuning.max_frames_to_analyze
     last_wanted = rate * (cap - 1)
-    for frame in video.frames():
+
+    def wanted(index: int) -> bool:
+        return index % rate == 0 and index <= last_wanted
+
+    pending: list[Future[Findings]] = []
+    for frame in video.frames(prepare=wanted):
         run.total_frames += 1
-        index = frame.index
-        if index % rate or index > last_wanted:
+        if not wanted(frame.index):
             continue
-        findings = examine(frame.picture(), eyes=True, signature=len(run.indices) < signatures)
-        run.indices.append(index)
+        picture = frame.picture()
+        signature = len(run.indices) < signatures
+        pending.append(pool.submit(examine, picture, eyes=True, signature=signature))
+        run.indices.append(frame.index)
+    for future in pending:  # in frame order
+        findings = future.result()
         run.findings.append(findings)
         run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
     return run
@@ -319,16 +360,33 @@ def _run_sampled(video: Video, tuning: Tuning, signatures: int) -> _FrameRun:
 def _run_legacy(video: Video, signatures: int) -> _FrameRun:
     run = _FrameRun([], [], BlinkTracker())
     finished = False
-    previous: Findings | None = None
-    for frame in video.frames():
+    previous: Box | None = None
+    reference: Floats | None = None  # thumbnail of the face where it was last searched for
+    for frame in video.frames(prepare=lambda _: not run.blink.detected):
         run.total_frames += 1
         if finished:
             continue
-        near = previous.face if previous and frame.index % LEGACY_FULL_SEARCH_EVERY else None
+        picture = frame.picture()
+        gray = gray_of(picture)
+        near = keep = None
+        if previous is not None and frame.index % LEGACY_FULL_SEARCH_EVERY:
+            near = previous
+            if reference is not None:
+                change = float(np.mean(np.abs(face_thumbnail(gray, previous) - reference)))
+                keep = previous if change < LEGACY_STILL_DIFF else None
         findings = examine(
-            frame.picture(), eyes=True, signature=len(run.indices) < signatures, near=near
+            picture,
+            gray=gray,
+            eyes=True,
+            signature=len(run.indices) < signatures,
+            near=near,
+            keep=keep,
         )
-        previous = findings
+        previous = findings.face
+        if previous is None:
+            reference = None
+        elif keep is None:
+            reference = face_thumbnail(gray, previous)
         run.indices.append(frame.index)
         run.findings.append(findings)
         finished = run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
@@ -432,15 +490,22 @@ def analyze(*, image: Picture | None, video: Video | None, tuning: Tuning) -> An
         raise ValueError("analyze needs an image, a video or both")
     both = image is not None and video is not None
     enhanced = tuning.enhanced_detection or not both
-    still = examine(image, eyes=False, signature=both) if image is not None else None
+    if video is None:
+        assert image is not None
+        still: Findings | None = examine(image, eyes=False, signature=False)
+        run = None
+    else:
+        with ThreadPoolExecutor(EXAMINE_THREADS, thread_name_prefix="examine") as pool:
+            pending = pool.submit(examine, image, eyes=False, signature=both) if image else None
+            signatures = tuning.facematch_frames if both else 0
+            if enhanced:
+                run = _run_sampled(video, tuning, signatures, pool)
+            else:
+                run = _run_legacy(video, signatures)
+            still = pending.result() if pending is not None else None
     image_block = image_analysis(still) if still is not None else None
     video_block = facematch = None
-    if video is not None:
-        signatures = tuning.facematch_frames if both else 0
-        if enhanced:
-            run = _run_sampled(video, tuning, signatures)
-        else:
-            run = _run_legacy(video, signatures)
+    if run is not None:
         video_block = video_analysis(run, "sampled" if enhanced else "legacy")
         if still is not None:
             facematch = facematch_analysis(still, run, tuning)

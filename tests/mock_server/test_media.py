@@ -133,3 +133,14 @@ def test_video_frame_cap() -> None:
         for _ in video.frames():
             pass
     assert caught.value.code == media.VIDEO_TOO_LARGE
+
+
+def test_stopping_early_ends_the_decoding_thread() -> None:
+    import threading
+
+    video = open_video(fixtures.get("genuine_video").read_bytes())
+    frames = video.frames(prepare=lambda index: index < 2)
+    first = next(frames)
+    assert first.index == 0 and first.picture().bgr.ndim == 3
+    frames.close()
+    assert not any(thread.name == "video-decode" for thread in threading.enumerate())

@@ -246,3 +246,15 @@ def test_same_input_same_analysis() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert output.strip() == repr(first)
+
+
+def test_concurrent_analyses_agree() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    image = fixtures.get("genuine_still").read_bytes()
+    video = fixtures.get("genuine_video").read_bytes()
+    tuning = Tuning(frame_sampling_rate=30, max_frames_to_analyze=3)
+    expected = analyze_bytes(image, video, tuning)
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: analyze_bytes(image, video, tuning), range(3)))
+    assert results == [expected] * 3
