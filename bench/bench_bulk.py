@@ -5,7 +5,7 @@
 Starts a real ``liveness-kit serve`` subprocess on a free loopback port, builds an input
 archive of ``--cases`` image-only cases (the corpus's genuine still, or a generated JPEG
 when the corpus is not built), runs it once per concurrency through the library
-(``read_cases`` → ``run_bulk`` → ``write_archive``) and writes bench/REPORT-bulk.md:
+(``read_cases`` → ``run_bulk`` → ``write_archive``) and writes its section of bench/REPORT.md:
 cases/s, p50/p95 of the per-case duration, total time.
 """
 
@@ -28,9 +28,9 @@ from pathlib import Path
 
 import httpx
 
+from bench._report import write_section
 from liveness_kit import bulk
 
-REPORT = Path(__file__).with_name("REPORT-bulk.md")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -130,7 +130,7 @@ async def measure(
 
 def report(figures: list[Figures], source: str, cases: int, size: int, load: float) -> str:
     lines = [
-        "# Bulk mode throughput",
+        "## Bulk mode throughput (`python -m bench.bench_bulk`)",
         "",
         "`.venv/bin/python -m bench.bench_bulk` (run by hand): "
         f"{cases} image-only cases ({source}, {size} bytes each), `--api v2`, against a real "
@@ -192,8 +192,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    REPORT.write_text(report(figures, source, args.cases, len(image), load), encoding="utf-8")
-    print(f"wrote {REPORT}", file=sys.stderr)
+    written = write_section("bulk", report(figures, source, args.cases, len(image), load))
+    print(f"wrote {written}", file=sys.stderr)
 
 
 if __name__ == "__main__":

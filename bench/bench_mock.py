@@ -9,7 +9,7 @@
 * a real ``liveness-kit serve`` subprocess: its peak RSS (from /proc, via psutil) while
   a streamed upload of ``--upload-mb`` MB comes in, above its idle RSS.
 
-Writes bench/REPORT-mock.md.
+Writes its section of bench/REPORT.md.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ import numpy as np
 import psutil
 from PIL import Image
 
+from bench._report import write_section
 from mock_server import Settings, create_app, issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = Path(__file__).with_name("REPORT-mock.md")
 SECRET = "bench-secret-for-the-mock-server-0123456789abcdef0123456789abcdef"
 MiB = 1024 * 1024
 
@@ -240,13 +240,13 @@ def main(argv: list[str] | None = None) -> int:
         return "met" if ok else "**missed**"
 
     lines = [
-        "# Mock server benchmark",
+        "## Mock server (`python -m bench.bench_mock`)",
         "",
         f"`python -m bench.bench_mock --rounds {args.rounds} --upload-mb {args.upload_mb}`; "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
         f"Media: {source} ({len(still)} + {len(clip)} bytes, {pyav_decode(clip)} frames).",
         "",
-        "## Latency in process (httpx.ASGITransport, `POST /liveness`)",
+        "### Latency in process (httpx.ASGITransport, `POST /liveness`)",
         "",
         "| request | p50 ms | p95 ms | n |",
         "|---|---:|---:|---:|",
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Load average while measuring: {load_before} before, "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} after (1, 5, 15 min).",
         "",
-        "## Against the targets",
+        "### Against the targets",
         "",
         "| figure | value | target | |",
         "|---|---:|---:|---|",
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{seconds:.1f} s, once the whole part had been received and spooled to disk.",
         "",
     ]
-    REPORT.write_text("\n".join(lines), encoding="utf-8")
+    write_section("mock", "\n".join(lines))
     print("\n".join(lines))
     return 0
 

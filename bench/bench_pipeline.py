@@ -91,7 +91,7 @@ def _paired_ratio(times: dict[str, list[float]], name: str) -> float:
 def report(times: dict[str, list[float]], rounds: int, still: bytes, clip: bytes) -> str:
     frames = pyav_decode(clip)
     lines = [
-        "# Reference pipeline latency",
+        "## Reference pipeline latency (`python -m bench.bench_pipeline`)",
         "",
         f"`.venv/bin/python -m bench.bench_pipeline --rounds {rounds}`; {machine()}.",
         f"In process, `analyze_bytes` (decode + analysis) on {STILL}.jpg ({len(still)} bytes) "
@@ -134,7 +134,7 @@ def report(times: dict[str, list[float]], rounds: int, still: bytes, clip: bytes
         )
     lines += [
         "",
-        "## Against the targets",
+        "### Against the targets",
         "",
         "| figure | value | target | |",
         "|---|---:|---:|---|",
