@@ -1,10 +1,14 @@
 """Views of the canonical contract for tools that mishandle its exact shape.
 
 The canonical request body is a root ``oneOf`` of three branches with binary parts.
-``schemathesis`` declares the parts at the top level (with ``contentMediaType``, no
-``format: binary``) and keeps the branch rules as ``oneOf`` of ``required``/``not``
-constraints, so generated requests carry real file parts. ``flat`` drops the
-``oneOf`` entirely (every part optional, ``format: binary``) for client generators.
+``schemathesis`` declares the parts at the top level and keeps the branch rules as
+``oneOf`` of ``required``/``not`` constraints. Each media part is a string with
+``contentMediaType: application/octet-stream`` (OpenAPI 3.1's spelling of a file, so
+Schemathesis sends it with a filename), its media type in ``encoding.contentType`` (so a
+strategy registered with ``schemathesis.openapi.media_type`` supplies real media) and a
+``Content-Disposition`` example naming the file (``image.jpg``, ``video.mp4``). ``flat``
+drops the ``oneOf`` entirely (every part optional, ``format: binary``) for client
+generators.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ BRANCH_RULES = [
     {"title": "video only", "required": ["video"], "not": {"required": ["image"]}},
     {"title": "image and video", "required": ["image", "video"]},
 ]
+
+
+# The media type and file name each media part is sent with by Schemathesis.
+SCHEMATHESIS_MEDIA = {"image": ("image/jpeg", "image.jpg"), "video": ("video/mp4", "video.mp4")}
 
 
 def _tuning_properties(document: dict[str, Any]) -> dict[str, Any]:
@@ -39,8 +47,8 @@ def canonical_view() -> dict[str, Any]:
 def schemathesis_view() -> dict[str, Any]:
     document = load_spec()
     properties: dict[str, Any] = {
-        "image": {"type": "string", "contentMediaType": "image/jpeg"},
-        "video": {"type": "string", "contentMediaType": "video/mp4"},
+        field: {"type": "string", "contentMediaType": "application/octet-stream"}
+        for field in MEDIA_FIELDS
     }
     properties.update(_tuning_properties(document))
     _replace_request_schema(
@@ -54,8 +62,16 @@ def schemathesis_view() -> dict[str, Any]:
     )
     body = document["components"]["requestBodies"]["LivenessRequest"]
     body["content"]["multipart/form-data"]["encoding"] = {
-        "image": {"contentType": "image/jpeg"},
-        "video": {"contentType": "video/mp4"},
+        field: {
+            "contentType": media_type,
+            "headers": {
+                "Content-Disposition": {
+                    "schema": {"type": "string"},
+                    "example": f'form-data; name="{field}"; filename="{filename}"',
+                }
+            },
+        }
+        for field, (media_type, filename) in SCHEMATHESIS_MEDIA.items()
     }
     return document
 

@@ -143,14 +143,11 @@ def test_schemathesis_generates_every_branch_with_media_content_types() -> None:
     assert branches == {"image", "video", "image+video"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the schemathesis view declares the parts with contentMediaType image/jpeg and "
-    "video/mp4; Schemathesis 4.32 only gives a filename to parts declared as "
-    "application/octet-stream (or format binary), so its own transport sends them as plain "
-    "fields. The suite's fuzz phase serialises file parts itself.",
-)
 def test_schemathesis_own_transport_sends_file_parts_with_a_filename() -> None:
-    for kwargs in _schemathesis_requests("positive"):
-        for _name, value in _media_parts(kwargs):
-            assert value[0] is not None
+    for mode in ("positive", "negative"):
+        for kwargs in _schemathesis_requests(mode):
+            for name, value in _media_parts(kwargs):
+                if mode == "positive":
+                    assert value[0] == ("image.jpg" if name == "image" else "video.mp4")
+                else:
+                    assert value[0] is not None

@@ -100,3 +100,81 @@ def test_flat_view_client_sends_a_real_file_part(generated_client: ModuleType) -
     assert image.get_content_type() == "image/jpeg"
     assert image.get_payload(decode=True) == JPEG
     assert parts["frame_sampling_rate"].get_payload(decode=True) == b"10"
+
+
+@pytest.fixture(scope="module")
+def mock_url() -> Iterator[str]:
+    from bench.load import serve
+
+    with serve() as (base_url, _):
+        yield base_url
+
+
+def _fixture_file(types: ModuleType, name: str) -> Any:
+    import fixtures
+
+    fixture = fixtures.get(name)
+    return types.File(
+        payload=BytesIO(fixture.read_bytes()),
+        file_name=fixture.filename,
+        mime_type=fixture.media_type,
+    )
+
+
+@pytest.mark.tools
+@pytest.mark.slow
+@pytest.mark.parametrize("api", ["v1", "v2"])
+@pytest.mark.parametrize(
+    ("fields", "status", "model"),
+    [
+        pytest.param({"image": "genuine_still"}, 200, "Liveness{API}Response", id="image"),
+        pytest.param(
+            {"image": "genuine_still", "video": "genuine_video", "facematch_frames": "4"},
+            200,
+            "Liveness{API}Response",
+            id="image-video",
+        ),
+        pytest.param(
+            {"image": "genuine_still", "enhanced_detection": "False", "video": "genuine_video"},
+            200,
+            "Liveness{API}Response",
+            id="image-video-legacy",
+        ),
+        pytest.param(
+            {"image": "genuine_still", "frame_sampling_rate": "0"},
+            422,
+            "ValidationErrorBody",
+            id="invalid-tuning",
+        ),
+        pytest.param({"image": "corrupt_jpeg"}, 400, "ErrorBody", id="corrupt-still"),
+    ],
+)
+def test_generated_client_calls_the_real_mock(
+    generated_client: ModuleType,
+    mock_url: str,
+    api: str,
+    fields: dict[str, str],
+    status: int,
+    model: str,
+) -> None:
+    from bench.load import development_token
+
+    module = importlib.import_module(f"liveness_flat_client.api.liveness.liveness_{api}")
+    models = importlib.import_module("liveness_flat_client.models")
+    types = importlib.import_module("liveness_flat_client.types")
+    request_model = getattr(models, f"Liveness{api.upper()}LivenessMultipartRequest")
+    values = {
+        name: _fixture_file(types, value) if name in spec.MEDIA_FIELDS else value
+        for name, value in fields.items()
+    }
+    client: Any = generated_client.AuthenticatedClient(
+        base_url=mock_url, token=development_token(), timeout=httpx.Timeout(60)
+    )
+    with client:
+        response = module.sync_detailed(client=client, body=request_model(**values))
+
+    assert response.status_code == status, response.content
+    parsed = response.parsed
+    assert isinstance(parsed, getattr(models, model.format(API=api.upper())))
+    assert parsed.to_dict() == json.loads(response.content)
+    assert spec.response_errors(api, status, parsed.to_dict()) == []

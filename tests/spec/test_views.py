@@ -16,8 +16,14 @@ def _request_schema(document: dict) -> dict:  # type: ignore[type-arg]
 
 def test_schemathesis_view_declares_parts_at_top_level_without_format_binary() -> None:
     schema = _request_schema(spec.view("schemathesis"))
-    assert schema["properties"]["video"]["contentMediaType"] == "video/mp4"
-    assert "format" not in json.dumps(schema["properties"]["image"])
+    for field in spec.MEDIA_FIELDS:
+        assert schema["properties"][field]["contentMediaType"] == "application/octet-stream"
+        assert "format" not in json.dumps(schema["properties"][field])
+    encoding = spec.view("schemathesis")["components"]["requestBodies"]["LivenessRequest"][
+        "content"
+    ]["multipart/form-data"]["encoding"]
+    assert encoding["image"]["contentType"] == "image/jpeg"
+    assert encoding["video"]["contentType"] == "video/mp4"
     assert set(schema["properties"]) == {*spec.MEDIA_FIELDS, *spec.TUNING_FIELDS}
     assert len(schema["oneOf"]) == 3
 
