@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from conformance import _expect
 from conformance._context import CheckContext
-from conformance._failures import ServerError, UndocumentedStatus
 from conformance._registry import MUST, check
 
 ERROR_STATUSES = frozenset({400, 401, 413, 422})
@@ -16,16 +15,7 @@ ERROR_STATUSES = frozenset({400, 401, 413, 422})
     cross_cutting=True,
 )
 def no_server_error(ctx: CheckContext) -> None:
-    for exchange in ctx.exchanges:
-        if exchange.response.status >= 500:
-            ctx.fail(
-                ServerError(
-                    received=_expect.received_status(exchange),
-                    expected="a documented 2xx or 4xx status",
-                    context=_expect.describe(exchange),
-                    exchange=exchange,
-                )
-            )
+    _expect.no_server_error(ctx, ctx.exchanges)
 
 
 @check(
@@ -36,16 +26,7 @@ def no_server_error(ctx: CheckContext) -> None:
     cross_cutting=True,
 )
 def documented_status(ctx: CheckContext) -> None:
-    for exchange in ctx.exchanges:
-        if exchange.response.status not in _expect.DOCUMENTED_STATUSES:
-            ctx.fail(
-                UndocumentedStatus(
-                    received=_expect.received_status(exchange),
-                    expected="one of 200, 400, 401, 413, 422",
-                    context=_expect.describe(exchange),
-                    exchange=exchange,
-                )
-            )
+    _expect.documented_status(ctx, ctx.exchanges)
 
 
 @check(

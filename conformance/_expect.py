@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
@@ -13,6 +14,8 @@ from conformance._failures import (
     MalformedJson,
     MissingField,
     SchemaViolation,
+    ServerError,
+    UndocumentedStatus,
     UnexpectedStatus,
     WrongContentType,
     WrongType,
@@ -161,3 +164,29 @@ def validation_fields(body: Any) -> set[str]:
 
 
 __all__ = ["DOCUMENTED_STATUSES", "show"]
+
+
+def no_server_error(ctx: CheckContext, exchanges: Iterable[Exchange]) -> None:
+    for exchange in exchanges:
+        if exchange.response.status >= 500:
+            ctx.fail(
+                ServerError(
+                    received=received_status(exchange),
+                    expected="a documented 2xx or 4xx status",
+                    context=describe(exchange),
+                    exchange=exchange,
+                )
+            )
+
+
+def documented_status(ctx: CheckContext, exchanges: Iterable[Exchange]) -> None:
+    for exchange in exchanges:
+        if exchange.response.status not in DOCUMENTED_STATUSES:
+            ctx.fail(
+                UndocumentedStatus(
+                    received=received_status(exchange),
+                    expected="one of 200, 400, 401, 413, 422",
+                    context=describe(exchange),
+                    exchange=exchange,
+                )
+            )
