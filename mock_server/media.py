@@ -19,6 +19,7 @@ import av
 import cv2
 import numpy as np
 import numpy.typing as npt
+from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageOps
 
 Pixels = npt.NDArray[np.uint8]
@@ -28,6 +29,9 @@ DEFAULT_MAX_VIDEO_FRAMES: Final = 3_000  # 100 s at 30 fps
 DEFAULT_MAX_FRAME_PIXELS: Final = 3840 * 2160
 # Frames are decoded on a background thread at most DECODE_AHEAD frames ahead of their use.
 DECODE_AHEAD: Final = 8
+# The analysis runs beside the decoder and takes the other core: frame threading in the
+# decoder would only compete with it.
+DECODER_THREADING: Final = "NONE"
 # The colour check compares the channels on a grid of every GRAY_PROBE_STEP-th pixel
 # first: one difference there settles it without a full-frame comparison.
 GRAY_PROBE_STEP: Final = 16
@@ -216,20 +220,38 @@ class VideoLimits:
     max_frame_pixels: int = DEFAULT_MAX_FRAME_PIXELS
 
 
+class _BgrConverter:
+    """Converts the frames of one decoding run to BGR with a single scaling context.
+
+    A frame's own ``to_ndarray`` sets up a new scaling context every time, which costs
+    more than the conversion itself.
+    """
+
+    def __init__(self) -> None:
+        self._reformatter = VideoReformatter()
+        self._lock = threading.Lock()
+
+    def bgr(self, frame: Any) -> Pixels:
+        with self._lock:
+            converted = self._reformatter.reformat(frame, format="bgr24", threads=1)
+        return np.asarray(converted.to_ndarray(), dtype=np.uint8)
+
+
 class DecodedFrame:
     """One decoded frame; its pixels are converted only when asked for."""
 
-    __slots__ = ("_frame", "_picture", "index")
+    __slots__ = ("_converter", "_frame", "_picture", "index")
 
-    def __init__(self, index: int, frame: Any) -> None:
+    def __init__(self, index: int, frame: Any, converter: _BgrConverter) -> None:
         self.index = index
         self._frame = frame
+        self._converter = converter
         self._picture: Picture | None = None
 
     def picture(self) -> Picture:
         if self._picture is None:
             try:
-                bgr = self._frame.to_ndarray(format="bgr24")
+                bgr = self._converter.bgr(self._frame)
             except Exception as error:
                 raise MediaError(
                     CORRUPT_VIDEO, f"video: cannot convert frame {self.index}: {error}"
@@ -307,7 +329,8 @@ class Video:
 
     def _decode(self, container: Any) -> Iterator[DecodedFrame]:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = DECODER_THREADING
+        converter = _BgrConverter()
         declared = int(stream.frames or 0)
         index = 0
         decoder = container.decode(stream)
@@ -332,7 +355,7 @@ class Video:
                     f"video: frame of {frame.width}x{frame.height} is more than "
                     f"{self.limits.max_frame_pixels} pixels",
                 )
-            yield DecodedFrame(index, frame)
+            yield DecodedFrame(index, frame, converter)
             index += 1
         if index == 0:
             raise MediaError(CORRUPT_VIDEO, "video: no frame could be decoded")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -76,6 +77,8 @@ LEGACY_STILL_SIDE: Final = 16
 LEGACY_STILL_DIFF: Final = 2.5
 # Sampled frames (and the still) are examined on this many threads, alongside decoding.
 EXAMINE_THREADS: Final = 2
+# Legacy path: frames whose faces are located but whose findings are not yet taken.
+LEGACY_IN_FLIGHT: Final = 4
 
 SPECTRUM_SIDE: Final = 128
 SPECTRUM_LOW_RADIUS: Final = 0.2  # fraction of the Nyquist radius left out
@@ -226,24 +229,21 @@ def gray_of(picture: Picture) -> Gray:
     return np.asarray(cv2.cvtColor(picture.bgr, cv2.COLOR_BGR2GRAY), np.uint8)
 
 
-def examine(
-    picture: Picture,
-    *,
-    eyes: bool,
-    signature: bool,
-    near: Box | None = None,
-    keep: Box | None = None,
-    gray: Gray | None = None,
-) -> Findings:
-    """Detect faces (only around ``near`` when given; none when ``keep`` is the face); with
-    exactly one, compute the cues and, if asked, the eye state and the facematch signature."""
-    if gray is None:
-        gray = gray_of(picture)
+def locate(gray: Gray, *, near: Box | None = None, keep: Box | None = None) -> tuple[Box, ...]:
+    """Faces in ``gray``: ``keep`` alone when given, else those found around ``near`` when
+    that finds exactly one, else those of a search of the whole picture."""
     faces: tuple[Box, ...] = (keep,) if keep is not None else ()
     if keep is None and near is not None:
         faces = track_face(gray, near)
     if len(faces) != 1:
         faces = detect_faces(gray)
+    return faces
+
+
+def describe(
+    picture: Picture, gray: Gray, faces: tuple[Box, ...], *, eyes: bool, signature: bool
+) -> Findings:
+    """With exactly one face, its cues and, if asked, the eye state and the signature."""
     if len(faces) != 1:
         return Findings(len(faces), {name: 0.0 for name in CUE_NAMES}, None, None)
     face = faces[0]
@@ -254,6 +254,12 @@ def examine(
         signature=face_signature(gray, face) if signature else None,
         face=face,
     )
+
+
+def examine(picture: Picture, *, eyes: bool, signature: bool) -> Findings:
+    """Search the whole picture for faces and describe the one face, if so."""
+    gray = gray_of(picture)
+    return describe(picture, gray, locate(gray), eyes=eyes, signature=signature)
 
 
 def face_thumbnail(gray: Gray, face: Box) -> Floats:
@@ -357,14 +363,30 @@ def _run_sampled(
     return run
 
 
-def _run_legacy(video: Video, signatures: int) -> _FrameRun:
+def _run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> _FrameRun:
+    """Consecutive frames from frame 0 until a blink completes.
+
+    Faces are located here, frame after frame (each search starts from the preceding
+    face); the rest of each frame's findings is computed on ``pool``, at most
+    LEGACY_IN_FLIGHT frames ahead, and taken in frame order. Findings computed past the
+    frame that completes the blink are dropped, so the result does not depend on timing.
+    """
     run = _FrameRun([], [], BlinkTracker())
-    finished = False
+    in_flight: deque[tuple[int, Future[Findings]]] = deque()
+
+    def take_oldest() -> None:
+        index, future = in_flight.popleft()
+        findings = future.result()
+        run.indices.append(index)
+        run.findings.append(findings)
+        run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+
     previous: Box | None = None
     reference: Floats | None = None  # thumbnail of the face where it was last searched for
+    submitted = 0
     for frame in video.frames(prepare=lambda _: not run.blink.detected):
         run.total_frames += 1
-        if finished:
+        if run.blink.detected:
             continue
         picture = frame.picture()
         gray = gray_of(picture)
@@ -374,22 +396,27 @@ def _run_legacy(video: Video, signatures: int) -> _FrameRun:
             if reference is not None:
                 change = float(np.mean(np.abs(face_thumbnail(gray, previous) - reference)))
                 keep = previous if change < LEGACY_STILL_DIFF else None
-        findings = examine(
-            picture,
-            gray=gray,
-            eyes=True,
-            signature=len(run.indices) < signatures,
-            near=near,
-            keep=keep,
-        )
-        previous = findings.face
+        faces = locate(gray, near=near, keep=keep)
+        previous = faces[0] if len(faces) == 1 else None
         if previous is None:
             reference = None
         elif keep is None:
             reference = face_thumbnail(gray, previous)
-        run.indices.append(frame.index)
-        run.findings.append(findings)
-        finished = run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+        job = pool.submit(
+            describe, picture, gray, faces, eyes=True, signature=submitted < signatures
+        )
+        in_flight.append((frame.index, job))
+        submitted += 1
+        while (
+            in_flight
+            and not run.blink.detected
+            and (len(in_flight) > LEGACY_IN_FLIGHT or in_flight[0][1].done())
+        ):
+            take_oldest()
+    while in_flight and not run.blink.detected:
+        take_oldest()
+    for _, job in in_flight:
+        job.cancel()
     return run
 
 
@@ -501,7 +528,7 @@ def analyze(*, image: Picture | None, video: Video | None, tuning: Tuning) -> An
             if enhanced:
                 run = _run_sampled(video, tuning, signatures, pool)
             else:
-                run = _run_legacy(video, signatures)
+                run = _run_legacy(video, signatures, pool)
             still = pending.result() if pending is not None else None
     image_block = image_analysis(still) if still is not None else None
     video_block = facematch = None
