@@ -39,6 +39,14 @@ EYE_SCALE_FACTOR: Final = 1.1
 EYE_MIN_NEIGHBORS: Final = 3
 EYE_MIN_RELATIVE_SIZE: Final = 0.12
 EYE_MAX_RELATIVE_SIZE: Final = 0.4
+# Tracking an eye between consecutive frames: the search is first limited to the previous
+# eye box grown by EYE_TRACK_MARGIN of its width on every side, resized so that box is
+# EYE_TRACK_SIDE pixels wide, with the cascade that found it, for eyes between
+# EYE_TRACK_MIN_RELATIVE and EYE_TRACK_MAX_RELATIVE of it.
+EYE_TRACK_MARGIN: Final = 0.25
+EYE_TRACK_SIDE: Final = 24
+EYE_TRACK_MIN_RELATIVE: Final = 0.9
+EYE_TRACK_MAX_RELATIVE: Final = 1.15
 
 
 class Box(NamedTuple):
@@ -46,6 +54,13 @@ class Box(NamedTuple):
     y: int
     width: int
     height: int
+
+
+class Eye(NamedTuple):
+    """An eye found in a frame and the cascade that found it."""
+
+    box: Box
+    cascade: str
 
 
 def _load(filename: str) -> cv2.CascadeClassifier:
@@ -112,32 +127,63 @@ def detect_faces(gray: Gray) -> tuple[Box, ...]:
     return tuple(full)
 
 
-def track_face(gray: Gray, previous: Box) -> tuple[Box, ...]:
-    """Faces near ``previous`` (a face of the preceding frame), full-resolution coordinates."""
+def _search_around(
+    gray: Gray,
+    previous: Box,
+    cascade: str,
+    *,
+    margin: float,
+    side: int,
+    relative: tuple[float, float],
+    scale_factor: float,
+    min_neighbors: int,
+) -> list[Box]:
+    """Detections of ``cascade`` near ``previous``, full-resolution coordinates: the box grown
+    by ``margin`` of its width, resized so that it is ``side`` pixels wide, for boxes between
+    ``relative`` times it."""
     height, width = gray.shape
-    margin = round(previous.width * TRACK_MARGIN)
-    left, top = max(0, previous.x - margin), max(0, previous.y - margin)
-    right = min(width, previous.x + previous.width + margin)
-    bottom = min(height, previous.y + previous.height + margin)
+    grow = round(previous.width * margin)
+    left, top = max(0, previous.x - grow), max(0, previous.y - grow)
+    right = min(width, previous.x + previous.width + grow)
+    bottom = min(height, previous.y + previous.height + grow)
     region = gray[top:bottom, left:right]
     if region.size == 0:
-        return ()
-    scale = TRACK_FACE_SIDE / previous.width
+        return []
+    scale = side / previous.width
     size = (max(1, round(region.shape[1] * scale)), max(1, round(region.shape[0] * scale)))
     small = np.asarray(cv2.resize(region, size, interpolation=cv2.INTER_AREA), np.uint8)
-    smallest = max(24, round(TRACK_FACE_SIDE * TRACK_MIN_RELATIVE))
-    largest = round(TRACK_FACE_SIDE * TRACK_MAX_RELATIVE)
-    with _cascade(FACE_CASCADE) as classifier:
+    smallest = round(side * relative[0])
+    largest = round(side * relative[1])
+    with _cascade(cascade) as classifier:
+        window = classifier.getOriginalWindowSize()
+        smallest = max(smallest, *window)
+        if largest < smallest or min(small.shape) < smallest:
+            return []
         found = classifier.detectMultiScale(
             small,
-            scaleFactor=FACE_SCALE_FACTOR,
-            minNeighbors=FACE_MIN_NEIGHBORS,
+            scaleFactor=scale_factor,
+            minNeighbors=min_neighbors,
             minSize=(smallest, smallest),
             maxSize=(largest, largest),
         )
     boxes = sorted(_as_boxes(found))
     local = [_rescale(box, scale, right - left, bottom - top) for box in boxes]
-    return tuple(Box(box.x + left, box.y + top, box.width, box.height) for box in local)
+    return [Box(box.x + left, box.y + top, box.width, box.height) for box in local]
+
+
+def track_face(gray: Gray, previous: Box) -> tuple[Box, ...]:
+    """Faces near ``previous`` (a face of the preceding frame), full-resolution coordinates."""
+    found = _search_around(
+        gray,
+        previous,
+        FACE_CASCADE,
+        margin=TRACK_MARGIN,
+        side=TRACK_FACE_SIDE,
+        relative=(TRACK_MIN_RELATIVE, TRACK_MAX_RELATIVE),
+        scale_factor=FACE_SCALE_FACTOR,
+        min_neighbors=FACE_MIN_NEIGHBORS,
+    )
+    return tuple(found)
 
 
 def _rescale(box: Box, scale: float, width: int, height: int) -> Box:
@@ -148,12 +194,29 @@ def _rescale(box: Box, scale: float, width: int, height: int) -> Box:
     return Box(x, y, w, h)
 
 
-def eyes_open(gray: Gray, face: Box) -> bool:
-    """True when an eye cascade finds at least one eye in the upper half of ``face``; the
-    eyeglasses cascade runs only when the plain eye cascade finds none."""
+def find_open_eye(gray: Gray, face: Box, *, near: Eye | None = None) -> Eye | None:
+    """An open eye in the upper half of ``face``, or None.
+
+    With ``near`` (an eye of the preceding frame) the search starts around it with the
+    cascade that found it; the whole upper half is searched when that finds nothing, with
+    the plain eye cascade and, when it finds none, the eyeglasses cascade.
+    """
+    if near is not None:
+        tracked = _search_around(
+            gray,
+            near.box,
+            near.cascade,
+            margin=EYE_TRACK_MARGIN,
+            side=EYE_TRACK_SIDE,
+            relative=(EYE_TRACK_MIN_RELATIVE, EYE_TRACK_MAX_RELATIVE),
+            scale_factor=EYE_SCALE_FACTOR,
+            min_neighbors=EYE_MIN_NEIGHBORS,
+        )
+        if tracked:
+            return Eye(tracked[0], near.cascade)
     upper = gray[face.y : face.y + max(1, face.height // 2), face.x : face.x + face.width]
     if upper.size == 0:
-        return False
+        return None
     height = max(1, round(upper.shape[0] * EYE_SEARCH_WIDTH / upper.shape[1]))
     region = cv2.resize(upper, (EYE_SEARCH_WIDTH, height), interpolation=cv2.INTER_AREA)
     smallest = round(EYE_SEARCH_WIDTH * EYE_MIN_RELATIVE_SIZE)
@@ -167,6 +230,14 @@ def eyes_open(gray: Gray, face: Box) -> bool:
                 minSize=(smallest, smallest),
                 maxSize=(largest, largest),
             )
-        if len(found) > 0:
-            return True
-    return False
+        boxes = sorted(_as_boxes(found))
+        if boxes:
+            scale = EYE_SEARCH_WIDTH / upper.shape[1]
+            box = _rescale(boxes[0], scale, upper.shape[1], upper.shape[0])
+            return Eye(Box(box.x + face.x, box.y + face.y, box.width, box.height), name)
+    return None
+
+
+def eyes_open(gray: Gray, face: Box) -> bool:
+    """True when an eye cascade finds at least one eye in the upper half of ``face``."""
+    return find_open_eye(gray, face) is not None

@@ -29,7 +29,7 @@ import binascii
 import math
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Final, Literal
 
@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from mock_server._cascades import Box, detect_faces, eyes_open, track_face
+from mock_server._cascades import Box, Eye, detect_faces, eyes_open, find_open_eye, track_face
 from mock_server.analysis import (
     CUE_FIRES_AT,
     CUE_NAMES,
@@ -75,6 +75,12 @@ LEGACY_FULL_SEARCH_EVERY: Final = 10
 # LEGACY_STILL_DIFF gray levels.
 LEGACY_STILL_SIDE: Final = 16
 LEGACY_STILL_DIFF: Final = 2.5
+# The eye state is examined again only when the eye region changed: the upper half of the
+# face box, reduced to LEGACY_EYES_GRID cells, differs from the one of the frame whose eyes
+# were last examined by LEGACY_EYES_DIFF gray levels or more in some cell, once the mean
+# difference (a change of light) is taken away. Otherwise that frame's eye state holds.
+LEGACY_EYES_GRID: Final = (16, 8)
+LEGACY_EYES_DIFF: Final = 8.0
 # Sampled frames (and the still) are examined on this many threads, alongside decoding.
 EXAMINE_THREADS: Final = 2
 # Legacy path: frames whose faces are located but whose findings are not yet taken.
@@ -116,13 +122,23 @@ def _central_square(box: Box, side: int) -> Box:
 
 
 @cache
-def _ring_geometry(side: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
-    """Integer ring of every FFT bin, the bins used, and the number of rings."""
-    frequencies = np.fft.fftfreq(side) * side
-    radius = np.hypot(frequencies[:, None], frequencies[None, :])
-    rings = np.rint(radius).astype(np.intp)
+def _ring_geometry(
+    side: int,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_], Floats, Floats]:
+    """For the bins of a real FFT (``rfft2``) of a ``side`` square: the integer ring of each
+    bin used, which bins are used, how many bins of the full spectrum each one stands for,
+    and each ring's bin count over the full spectrum."""
+    rows = np.fft.fftfreq(side) * side
+    columns = np.fft.rfftfreq(side) * side
+    radius = np.hypot(rows[:, None], columns[None, :])
     usable = (radius >= SPECTRUM_LOW_RADIUS * (side // 2)) & (radius <= side // 2)
-    return rings[usable], usable, side // 2 + 1
+    rings = np.rint(radius).astype(np.intp)[usable]
+    # a column other than the first and the Nyquist one stands for its mirror image too
+    mirrored = np.ones(columns.shape)
+    mirrored[1 : (side + 1) // 2] = 2.0
+    weights = np.broadcast_to(mirrored, radius.shape)[usable]
+    counts = np.bincount(rings, weights=weights, minlength=side // 2 + 1).astype(np.float64)
+    return rings, usable, weights, counts
 
 
 @cache
@@ -140,12 +156,12 @@ def spectral_peak(gray: Gray, face: Box) -> float:
         patch = np.asarray(resized, np.uint8)
     values = patch.astype(np.float64)
     values -= values.mean()
-    spectrum = np.log1p(np.abs(np.fft.fft2(values * _hann(SPECTRUM_SIDE))))
-    ring_ids, usable, ring_count = _ring_geometry(SPECTRUM_SIDE)
+    # the spectrum of a real picture is symmetric: half of it holds every value
+    spectrum = np.log1p(np.abs(np.fft.rfft2(values * _hann(SPECTRUM_SIDE))))
+    ring_ids, usable, weights, counts = _ring_geometry(SPECTRUM_SIDE)
     ring_values = spectrum[usable]
-    sums = np.bincount(ring_ids, weights=ring_values, minlength=ring_count)
-    counts = np.bincount(ring_ids, minlength=ring_count)
-    means = sums / np.maximum(counts, 1)
+    sums = np.bincount(ring_ids, weights=ring_values * weights, minlength=counts.shape[0])
+    means = sums / np.maximum(counts, 1.0)
     return float(np.max(ring_values - means[ring_ids]))
 
 
@@ -269,6 +285,18 @@ def face_thumbnail(gray: Gray, face: Box) -> Floats:
     return np.asarray(cv2.resize(crop, side, interpolation=cv2.INTER_AREA), np.float64)
 
 
+def eye_region_thumbnail(gray: Gray, face: Box) -> Floats:
+    face = _clip_box(face, gray.shape[1], gray.shape[0])
+    upper = gray[face.y : face.y + max(1, face.height // 2), face.x : face.x + face.width]
+    return np.asarray(cv2.resize(upper, LEGACY_EYES_GRID, interpolation=cv2.INTER_AREA), np.float64)
+
+
+def eye_region_changed(thumbnail: Floats, reference: Floats) -> bool:
+    difference = thumbnail - reference
+    difference -= difference.mean()
+    return bool(np.max(np.abs(difference)) >= LEGACY_EYES_DIFF)
+
+
 def _rounded(value: float) -> float:
     return round(min(1.0, max(0.0, value)), 4)
 
@@ -366,23 +394,28 @@ def _run_sampled(
 def _run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> _FrameRun:
     """Consecutive frames from frame 0 until a blink completes.
 
-    Faces are located here, frame after frame (each search starts from the preceding
-    face); the rest of each frame's findings is computed on ``pool``, at most
-    LEGACY_IN_FLIGHT frames ahead, and taken in frame order. Findings computed past the
-    frame that completes the blink are dropped, so the result does not depend on timing.
+    Faces and eyes are looked for here, frame after frame (each search starts from what the
+    preceding frame showed); the attack cues and signatures are computed on ``pool``, at
+    most LEGACY_IN_FLIGHT frames ahead, and taken in frame order. Frames past the one that
+    completes the blink are dropped, so the result does not depend on timing.
     """
     run = _FrameRun([], [], BlinkTracker())
-    in_flight: deque[tuple[int, Future[Findings]]] = deque()
+    in_flight: deque[tuple[int, bool | None, Future[Findings]]] = deque()
 
     def take_oldest() -> None:
-        index, future = in_flight.popleft()
+        index, eyes_are_open, future = in_flight.popleft()
         findings = future.result()
+        if findings.face_count == 1:
+            findings = replace(findings, eyes_open=eyes_are_open)
         run.indices.append(index)
         run.findings.append(findings)
-        run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+        run.blink.observe(findings.eyes_open)
 
     previous: Box | None = None
     reference: Floats | None = None  # thumbnail of the face where it was last searched for
+    eyes_reference: Floats | None = None  # eye region where the eyes were last examined
+    eye: Eye | None = None  # the open eye last found
+    eyes_are_open: bool | None = None
     submitted = 0
     for frame in video.frames(prepare=lambda _: not run.blink.detected):
         run.total_frames += 1
@@ -399,23 +432,29 @@ def _run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> _Fra
         faces = locate(gray, near=near, keep=keep)
         previous = faces[0] if len(faces) == 1 else None
         if previous is None:
-            reference = None
-        elif keep is None:
-            reference = face_thumbnail(gray, previous)
+            reference = eyes_reference = eye = eyes_are_open = None
+        else:
+            if keep is None:
+                reference = face_thumbnail(gray, previous)
+            eye_region = eye_region_thumbnail(gray, previous)
+            if eyes_reference is None or eye_region_changed(eye_region, eyes_reference):
+                eyes_reference = eye_region
+                eye = find_open_eye(gray, previous, near=eye)
+                eyes_are_open = eye is not None
         job = pool.submit(
-            describe, picture, gray, faces, eyes=True, signature=submitted < signatures
+            describe, picture, gray, faces, eyes=False, signature=submitted < signatures
         )
-        in_flight.append((frame.index, job))
+        in_flight.append((frame.index, eyes_are_open, job))
         submitted += 1
         while (
             in_flight
             and not run.blink.detected
-            and (len(in_flight) > LEGACY_IN_FLIGHT or in_flight[0][1].done())
+            and (len(in_flight) > LEGACY_IN_FLIGHT or in_flight[0][2].done())
         ):
             take_oldest()
     while in_flight and not run.blink.detected:
         take_oldest()
-    for _, job in in_flight:
+    for _, _, job in in_flight:
         job.cancel()
     return run
 

@@ -258,3 +258,31 @@ def test_concurrent_analyses_agree() -> None:
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: analyze_bytes(image, video, tuning), range(3)))
     assert results == [expected] * 3
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.slow) if name == "genuine_720p" else name
+        for name in _labelled("video", {"bona_fide", "attack_print", "attack_screen"})
+    ],
+)
+def test_legacy_video_outcome_matches_its_label(name: str) -> None:
+    fixture = fixtures.get(name)
+    tuning = Tuning(enhanced_detection=False)
+    analysis = analyze(image=_still("genuine_still"), video=_video(name), tuning=tuning)
+    _check_invariants(analysis)
+    video = analysis.video
+    assert video is not None and video.path == "legacy"
+    assert video.total_frames == fixture.frames
+    assert video.analyzed_frames == tuple(range(video.frames_analyzed))
+    assert video.blink_detected is bool(fixture.blinks)
+    if fixture.blinks:
+        first_closed, last_closed = fixture.closed_eye_frames[0]
+        assert first_closed < video.frames_analyzed - 1 <= last_closed + 3
+    else:
+        assert video.frames_analyzed == fixture.frames  # every frame looked at for a blink
+    if fixture.label == "bona_fide":
+        assert video.result == ("real" if fixture.blinks else "fake")
+    else:
+        assert VIDEO_OUTCOMES[fixture.label] in video.reasons
