@@ -7,9 +7,9 @@ no Pillow, PyAV or OpenCV exception crosses this boundary.
 from __future__ import annotations
 
 import io
-import queue
 import struct
 import threading
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -27,8 +27,9 @@ Pixels = npt.NDArray[np.uint8]
 DEFAULT_MAX_IMAGE_PIXELS: Final = 40_000_000
 DEFAULT_MAX_VIDEO_FRAMES: Final = 3_000  # 100 s at 30 fps
 DEFAULT_MAX_FRAME_PIXELS: Final = 3840 * 2160
-# Frames are decoded on a background thread at most DECODE_AHEAD frames ahead of their use.
-DECODE_AHEAD: Final = 8
+# Frames are decoded on a background thread ahead of their use while the pixels they hold
+# come to at most DECODE_AHEAD_BYTES (at least one frame is always let through).
+DECODE_AHEAD_BYTES: Final = 48 * 1024 * 1024
 # The analysis runs beside the decoder and takes the other core: frame threading in the
 # decoder would only compete with it.
 DECODER_THREADING: Final = "NONE"
@@ -259,6 +260,54 @@ class DecodedFrame:
             self._picture = picture_from_bgr(bgr)
         return self._picture
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes of pixels this frame holds (decoded planes and converted picture)."""
+        planes = sum(int(plane.buffer_size) for plane in self._frame.planes)
+        return planes + (self._picture.bgr.nbytes if self._picture is not None else 0)
+
+
+_Item = DecodedFrame | BaseException | None
+
+
+class _FrameBuffer:
+    """Decoded frames between the decoding thread and their consumer, bounded by the bytes
+    of pixels they hold; closing it releases a producer that waits for room."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._items: deque[tuple[_Item, int]] = deque()
+        self._bytes = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def put(self, item: _Item, size: int) -> bool:
+        """Append ``item`` once there is room; False when the buffer was closed."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._closed or not self._items or self._bytes + size <= self._budget
+            )
+            if self._closed:
+                return False
+            self._items.append((item, size))
+            self._bytes += size
+            self._changed.notify_all()
+            return True
+
+    def get(self) -> _Item:
+        with self._changed:
+            self._changed.wait_for(lambda: bool(self._items))
+            item, size = self._items.popleft()
+            self._bytes -= size
+            self._changed.notify_all()
+            return item
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._items.clear()
+            self._changed.notify_all()
+
 
 class Video:
     """A probed MP4/MOV video; :meth:`frames` decodes it from the start each time."""
@@ -275,10 +324,9 @@ class Video:
         Decoding runs on a background thread, ahead of the consumer; the pixels of the
         frames whose index satisfies ``prepare`` are converted there too.
         """
-        ready: queue.Queue[DecodedFrame | BaseException | None] = queue.Queue(DECODE_AHEAD)
-        stop = threading.Event()
+        ready = _FrameBuffer(DECODE_AHEAD_BYTES)
         worker = threading.Thread(
-            target=self._produce, args=(ready, stop, prepare), name="video-decode", daemon=True
+            target=self._produce, args=(ready, prepare), name="video-decode", daemon=True
         )
         worker.start()
         try:
@@ -290,30 +338,21 @@ class Video:
                     raise item
                 yield item
         finally:
-            stop.set()
-            while worker.is_alive():  # unblock a producer waiting on a full queue
-                with suppress(queue.Empty):
-                    ready.get(timeout=0.05)
+            ready.close()
             worker.join()
 
-    def _produce(
-        self,
-        ready: queue.Queue[DecodedFrame | BaseException | None],
-        stop: threading.Event,
-        prepare: Callable[[int], bool] | None,
-    ) -> None:
+    def _produce(self, ready: _FrameBuffer, prepare: Callable[[int], bool] | None) -> None:
         frames = self._frames_in_order()
         try:
             for frame in frames:
                 if prepare is not None and prepare(frame.index):
                     with suppress(MediaError):  # raised again where the picture is used
                         frame.picture()
-                ready.put(frame)
-                if stop.is_set():
+                if not ready.put(frame, frame.nbytes):
                     return
-            ready.put(None)
+            ready.put(None, 0)
         except BaseException as error:  # handed to the consumer
-            ready.put(error)
+            ready.put(error, 0)
         finally:
             frames.close()
 

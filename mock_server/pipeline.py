@@ -75,11 +75,10 @@ LEGACY_FULL_SEARCH_EVERY: Final = 10
 # LEGACY_STILL_DIFF gray levels.
 LEGACY_STILL_SIDE: Final = 16
 LEGACY_STILL_DIFF: Final = 2.5
-# The eye state is examined again only when the eye region changed: the upper half of the
-# face box, reduced to LEGACY_EYES_GRID cells, differs from the one of the frame whose eyes
-# were last examined by LEGACY_EYES_DIFF gray levels or more in some cell, once the mean
-# difference (a change of light) is taken away. Otherwise that frame's eye state holds.
-LEGACY_EYES_GRID: Final = (16, 8)
+# The eye state is examined again only when the eye region changed: the upper half of that
+# thumbnail differs from the one of the frame whose eyes were last examined by
+# LEGACY_EYES_DIFF gray levels or more in some cell, once the mean difference (a change of
+# light) is taken away. Otherwise that frame's eye state holds.
 LEGACY_EYES_DIFF: Final = 8.0
 # Sampled frames (and the still) are examined on this many threads, alongside decoding.
 EXAMINE_THREADS: Final = 2
@@ -285,14 +284,10 @@ def face_thumbnail(gray: Gray, face: Box) -> Floats:
     return np.asarray(cv2.resize(crop, side, interpolation=cv2.INTER_AREA), np.float64)
 
 
-def eye_region_thumbnail(gray: Gray, face: Box) -> Floats:
-    face = _clip_box(face, gray.shape[1], gray.shape[0])
-    upper = gray[face.y : face.y + max(1, face.height // 2), face.x : face.x + face.width]
-    return np.asarray(cv2.resize(upper, LEGACY_EYES_GRID, interpolation=cv2.INTER_AREA), np.float64)
-
-
 def eye_region_changed(thumbnail: Floats, reference: Floats) -> bool:
-    difference = thumbnail - reference
+    """Whether the upper halves of two face thumbnails differ beyond a change of light."""
+    upper = LEGACY_STILL_SIDE // 2
+    difference = thumbnail[:upper] - reference[:upper]
     difference -= difference.mean()
     return bool(np.max(np.abs(difference)) >= LEGACY_EYES_DIFF)
 
@@ -413,21 +408,22 @@ def _run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> _Fra
 
     previous: Box | None = None
     reference: Floats | None = None  # thumbnail of the face where it was last searched for
-    eyes_reference: Floats | None = None  # eye region where the eyes were last examined
+    eyes_reference: Floats | None = None  # face thumbnail where the eyes were last examined
     eye: Eye | None = None  # the open eye last found
     eyes_are_open: bool | None = None
     submitted = 0
-    for frame in video.frames(prepare=lambda _: not run.blink.detected):
+    for frame in video.frames():
         run.total_frames += 1
         if run.blink.detected:
             continue
         picture = frame.picture()
         gray = gray_of(picture)
-        near = keep = None
+        near = keep = thumbnail = None
         if previous is not None and frame.index % LEGACY_FULL_SEARCH_EVERY:
             near = previous
             if reference is not None:
-                change = float(np.mean(np.abs(face_thumbnail(gray, previous) - reference)))
+                thumbnail = face_thumbnail(gray, previous)
+                change = float(np.mean(np.abs(thumbnail - reference)))
                 keep = previous if change < LEGACY_STILL_DIFF else None
         faces = locate(gray, near=near, keep=keep)
         previous = faces[0] if len(faces) == 1 else None
@@ -435,10 +431,10 @@ def _run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> _Fra
             reference = eyes_reference = eye = eyes_are_open = None
         else:
             if keep is None:
-                reference = face_thumbnail(gray, previous)
-            eye_region = eye_region_thumbnail(gray, previous)
-            if eyes_reference is None or eye_region_changed(eye_region, eyes_reference):
-                eyes_reference = eye_region
+                thumbnail = reference = face_thumbnail(gray, previous)
+            assert thumbnail is not None
+            if eyes_reference is None or eye_region_changed(thumbnail, eyes_reference):
+                eyes_reference = thumbnail
                 eye = find_open_eye(gray, previous, near=eye)
                 eyes_are_open = eye is not None
         job = pool.submit(
