@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import numpy as np
 import pytest
@@ -144,3 +145,36 @@ def test_stopping_early_ends_the_decoding_thread() -> None:
     assert first.index == 0 and first.picture().bgr.ndim == 3
     frames.close()
     assert not any(thread.name == "video-decode" for thread in threading.enumerate())
+
+
+def test_decoding_ahead_stays_within_the_pixel_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    video = open_video(fixtures.get("genuine_video").read_bytes())
+    frame_bytes = video.width * video.height * 3 // 2  # one yuv420p frame
+    monkeypatch.setattr(media, "DECODE_AHEAD_BYTES", 3 * frame_bytes)
+    decoded: list[int] = []
+    original = media.Video._frames_in_order
+
+    def counting(self: media.Video) -> object:
+        for frame in original(self):
+            decoded.append(frame.index)
+            yield frame
+
+    monkeypatch.setattr(media.Video, "_frames_in_order", counting)
+    frames = video.frames()
+    first = next(frames)
+    deadline = time.monotonic() + 5
+    while len(decoded) < 4 and time.monotonic() < deadline:  # let the decoder run ahead
+        time.sleep(0.01)
+    time.sleep(0.1)
+    # 3 frames fit the budget; the 4th is decoded and waits for room
+    assert first.index == 0 and len(decoded) == 5
+    assert sum(1 for _ in frames) == 149
+    assert decoded == list(range(150))
+
+
+def test_a_frame_larger_than_the_budget_still_goes_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(media, "DECODE_AHEAD_BYTES", 1)
+    video = open_video(fixtures.get("genuine_video").read_bytes())
+    assert [frame.index for frame in video.frames()] == list(range(150))
