@@ -267,7 +267,7 @@ class DecodedFrame:
         return planes + (self._picture.bgr.nbytes if self._picture is not None else 0)
 
 
-_Item = DecodedFrame | BaseException | None
+_Item = DecodedFrame | BaseException | int  # a frame, a failure, or the frame count
 
 
 class _FrameBuffer:
@@ -309,6 +309,79 @@ class _FrameBuffer:
             self._changed.notify_all()
 
 
+class FrameStream:
+    """One decoding run of a video, on a background thread ahead of its consumer.
+
+    Iterating yields the wanted frames in order (their pixels already converted when
+    ``convert`` is set); ``total_frames`` counts every frame decoded so far, all of them
+    once the iteration is over. Any decoding failure is raised as a MediaError where the
+    iteration stands. ``wanted`` runs on the decoding thread.
+    """
+
+    def __init__(self, video: Video, wanted: Callable[[int], bool] | None, convert: bool) -> None:
+        self.total_frames = 0
+        self._ready = _FrameBuffer(DECODE_AHEAD_BYTES)
+        # the thread holds no reference to the stream, so that dropping it stops decoding
+        self._worker = threading.Thread(
+            target=_produce,
+            args=(video, self._ready, wanted, convert),
+            name="video-decode",
+            daemon=True,
+        )
+        self._worker.start()
+
+    def __iter__(self) -> FrameStream:
+        return self
+
+    def __enter__(self) -> FrameStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self._ready.close()  # an abandoned stream must not keep a thread decoding
+
+    def __next__(self) -> DecodedFrame:
+        item = self._ready.get()
+        if isinstance(item, BaseException):
+            self.close()
+            raise item
+        if isinstance(item, int):
+            self.total_frames = item
+            self.close()
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop decoding (nothing more is handed over)."""
+        self._ready.close()
+        if self._worker is not threading.current_thread():
+            self._worker.join()
+
+
+def _produce(
+    video: Video, ready: _FrameBuffer, wanted: Callable[[int], bool] | None, convert: bool
+) -> None:
+    frames = video._frames_in_order()
+    count = 0
+    try:
+        for frame in frames:
+            count += 1
+            if wanted is not None and not wanted(frame.index):
+                continue
+            if convert:
+                with suppress(MediaError):  # raised again where the picture is used
+                    frame.picture()
+            if not ready.put(frame, frame.nbytes):
+                return
+        ready.put(count, 0)
+    except BaseException as error:  # handed to the consumer
+        ready.put(error, 0)
+    finally:
+        frames.close()
+
+
 class Video:
     """A probed MP4/MOV video; :meth:`frames` decodes it from the start each time."""
 
@@ -318,43 +391,12 @@ class Video:
         self.width = width
         self.height = height
 
-    def frames(self, prepare: Callable[[int], bool] | None = None) -> Iterator[DecodedFrame]:
-        """Decode every video frame in order; raises MediaError on any decoding failure.
-
-        Decoding runs on a background thread, ahead of the consumer; the pixels of the
-        frames whose index satisfies ``prepare`` are converted there too.
-        """
-        ready = _FrameBuffer(DECODE_AHEAD_BYTES)
-        worker = threading.Thread(
-            target=self._produce, args=(ready, prepare), name="video-decode", daemon=True
-        )
-        worker.start()
-        try:
-            while True:
-                item = ready.get()
-                if item is None:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            ready.close()
-            worker.join()
-
-    def _produce(self, ready: _FrameBuffer, prepare: Callable[[int], bool] | None) -> None:
-        frames = self._frames_in_order()
-        try:
-            for frame in frames:
-                if prepare is not None and prepare(frame.index):
-                    with suppress(MediaError):  # raised again where the picture is used
-                        frame.picture()
-                if not ready.put(frame, frame.nbytes):
-                    return
-            ready.put(None, 0)
-        except BaseException as error:  # handed to the consumer
-            ready.put(error, 0)
-        finally:
-            frames.close()
+    def frames(
+        self, wanted: Callable[[int], bool] | None = None, *, convert: bool = False
+    ) -> FrameStream:
+        """Decode every frame in order and hand over those whose index satisfies ``wanted``
+        (all by default); see :class:`FrameStream`."""
+        return FrameStream(self, wanted, convert)
 
     def _frames_in_order(self) -> Generator[DecodedFrame]:
         try:

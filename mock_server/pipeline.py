@@ -371,14 +371,12 @@ def _run_sampled(
         return index % rate == 0 and index <= last_wanted
 
     pending: list[Future[Findings]] = []
-    for frame in video.frames(prepare=wanted):
-        run.total_frames += 1
-        if not wanted(frame.index):
-            continue
-        picture = frame.picture()
-        signature = len(run.indices) < signatures
-        pending.append(pool.submit(examine, picture, eyes=True, signature=signature))
-        run.indices.append(frame.index)
+    with video.frames(wanted, convert=True) as frames:
+        for frame in frames:
+            signature = len(run.indices) < signatures
+            pending.append(pool.submit(examine, frame.picture(), eyes=True, signature=signature))
+            run.indices.append(frame.index)
+    run.total_frames = frames.total_frames
     for future in pending:  # in frame order
         findings = future.result()
         run.findings.append(findings)
@@ -412,42 +410,43 @@ def _run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> _Fra
     eye: Eye | None = None  # the open eye last found
     eyes_are_open: bool | None = None
     submitted = 0
-    for frame in video.frames():
-        run.total_frames += 1
-        if run.blink.detected:
-            continue
-        picture = frame.picture()
-        gray = gray_of(picture)
-        near = keep = thumbnail = None
-        if previous is not None and frame.index % LEGACY_FULL_SEARCH_EVERY:
-            near = previous
-            if reference is not None:
-                thumbnail = face_thumbnail(gray, previous)
-                change = float(np.mean(np.abs(thumbnail - reference)))
-                keep = previous if change < LEGACY_STILL_DIFF else None
-        faces = locate(gray, near=near, keep=keep)
-        previous = faces[0] if len(faces) == 1 else None
-        if previous is None:
-            reference = eyes_reference = eye = eyes_are_open = None
-        else:
-            if keep is None:
-                thumbnail = reference = face_thumbnail(gray, previous)
-            assert thumbnail is not None
-            if eyes_reference is None or eye_region_changed(thumbnail, eyes_reference):
-                eyes_reference = thumbnail
-                eye = find_open_eye(gray, previous, near=eye)
-                eyes_are_open = eye is not None
-        job = pool.submit(
-            describe, picture, gray, faces, eyes=False, signature=submitted < signatures
-        )
-        in_flight.append((frame.index, eyes_are_open, job))
-        submitted += 1
-        while (
-            in_flight
-            and not run.blink.detected
-            and (len(in_flight) > LEGACY_IN_FLIGHT or in_flight[0][2].done())
-        ):
-            take_oldest()
+    with video.frames(lambda _: not run.blink.detected) as frames:
+        for frame in frames:
+            if run.blink.detected:
+                continue
+            picture = frame.picture()
+            gray = gray_of(picture)
+            near = keep = thumbnail = None
+            if previous is not None and frame.index % LEGACY_FULL_SEARCH_EVERY:
+                near = previous
+                if reference is not None:
+                    thumbnail = face_thumbnail(gray, previous)
+                    change = float(np.mean(np.abs(thumbnail - reference)))
+                    keep = previous if change < LEGACY_STILL_DIFF else None
+            faces = locate(gray, near=near, keep=keep)
+            previous = faces[0] if len(faces) == 1 else None
+            if previous is None:
+                reference = eyes_reference = eye = eyes_are_open = None
+            else:
+                if keep is None:
+                    thumbnail = reference = face_thumbnail(gray, previous)
+                assert thumbnail is not None
+                if eyes_reference is None or eye_region_changed(thumbnail, eyes_reference):
+                    eyes_reference = thumbnail
+                    eye = find_open_eye(gray, previous, near=eye)
+                    eyes_are_open = eye is not None
+            job = pool.submit(
+                describe, picture, gray, faces, eyes=False, signature=submitted < signatures
+            )
+            in_flight.append((frame.index, eyes_are_open, job))
+            submitted += 1
+            while (
+                in_flight
+                and not run.blink.detected
+                and (len(in_flight) > LEGACY_IN_FLIGHT or in_flight[0][2].done())
+            ):
+                take_oldest()
+    run.total_frames = frames.total_frames
     while in_flight and not run.blink.detected:
         take_oldest()
     for _, _, job in in_flight:

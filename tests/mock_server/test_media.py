@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import gc
 import io
+import threading
 import time
 
 import numpy as np
@@ -64,8 +66,10 @@ def test_video_decodes_every_frame_and_converts_on_demand() -> None:
     fixture = fixtures.get("genuine_video")
     video = open_video(fixture.read_bytes())
     assert (video.width, video.height) == (fixture.width, fixture.height)
-    frames = list(video.frames())
+    stream = video.frames()
+    frames = list(stream)
     assert [frame.index for frame in frames] == list(range(fixture.frames or 0))
+    assert stream.total_frames == fixture.frames
     picture = frames[3].picture()
     assert picture.bgr.shape == (fixture.height, fixture.width, 3)
     assert picture is frames[3].picture()
@@ -136,15 +140,36 @@ def test_video_frame_cap() -> None:
     assert caught.value.code == media.VIDEO_TOO_LARGE
 
 
-def test_stopping_early_ends_the_decoding_thread() -> None:
-    import threading
-
+def test_only_wanted_frames_are_handed_over_and_every_frame_is_counted() -> None:
     video = open_video(fixtures.get("genuine_video").read_bytes())
-    frames = video.frames(prepare=lambda index: index < 2)
-    first = next(frames)
-    assert first.index == 0 and first.picture().bgr.ndim == 3
-    frames.close()
-    assert not any(thread.name == "video-decode" for thread in threading.enumerate())
+    with video.frames(lambda index: index % 15 == 0, convert=True) as stream:
+        frames = list(stream)
+    assert [frame.index for frame in frames] == list(range(0, 150, 15))
+    assert stream.total_frames == 150
+    assert all(frame.nbytes > 640 * 480 * 3 for frame in frames)  # converted already
+
+
+def _decoding_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "video-decode"]
+
+
+def test_stopping_early_ends_the_decoding_thread() -> None:
+    video = open_video(fixtures.get("genuine_video").read_bytes())
+    with video.frames() as stream:
+        first = next(stream)
+        assert first.index == 0 and first.picture().bgr.ndim == 3
+    assert not _decoding_threads()
+
+
+def test_an_abandoned_stream_stops_decoding() -> None:
+    video = open_video(fixtures.get("genuine_video").read_bytes())
+    stream = video.frames()
+    assert next(stream).index == 0
+    worker = _decoding_threads()[0]
+    del stream
+    gc.collect()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
 
 
 def test_decoding_ahead_stays_within_the_pixel_budget(monkeypatch: pytest.MonkeyPatch) -> None:
