@@ -67,7 +67,8 @@ class LivenessService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         threads = settings.analysis_threads or os.cpu_count() or 1
-        self.limiter = anyio.CapacityLimiter(threads)
+        # stills have a lane of their own: they are not held up by a queue of videos
+        self.lanes = {lane: anyio.CapacityLimiter(threads) for lane in ("image", "video")}
         self.video_limits = media.VideoLimits(
             max_frames=settings.max_video_frames, max_frame_pixels=settings.max_frame_pixels
         )
@@ -122,7 +123,8 @@ class LivenessService:
                     return json_response(example.body, example.status)
                 exchange.headers[APPLIED_HEADER] = UNKNOWN
             exchange.stage = "media"
-            analysis = await anyio.to_thread.run_sync(self._analyze, inputs, limiter=self.limiter)
+            lane = self.lanes["image" if inputs.video is None else "video"]
+            analysis = await anyio.to_thread.run_sync(self._analyze, inputs, limiter=lane)
         finally:
             form.close()
         exchange.stage = "render"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import spec
+from mock_server import app as app_module
 from tests.mock_server.conftest import Client
 from tests.mock_server.helpers import (
     BOUNDARY,
@@ -426,3 +428,35 @@ def test_other_routes_answer_json(client: Client, method: str, path: str, status
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
     assert set(response.json()) == {"detail", "message"}
+
+
+def test_stills_do_not_wait_behind_video_analyses(
+    make_client: Any, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_client(analysis_threads=1)
+    video_started, release = threading.Event(), threading.Event()
+    real_analyze = app_module.analyze
+
+    def held_for_videos(**media: Any) -> Any:
+        if media["video"] is not None:
+            video_started.set()
+            release.wait(30)
+        return real_analyze(**media)
+
+    monkeypatch.setattr(app_module, "analyze", held_for_videos)
+    answers: list[int] = []
+    video_request = threading.Thread(
+        target=lambda: answers.append(
+            client.post("/liveness", headers=auth, files={"video": ("v.mp4", mp4())}).status_code
+        )
+    )
+    video_request.start()
+    try:
+        assert video_started.wait(30)
+        still = client.post("/liveness", headers=auth, files={"image": ("i.jpg", jpeg())})
+        assert still.status_code == 200
+        assert video_request.is_alive()  # the still was answered while the video waited
+    finally:
+        release.set()
+        video_request.join(30)
+    assert answers == [200]
