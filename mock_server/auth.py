@@ -80,6 +80,10 @@ def verify_token(token: str, settings: Settings) -> dict[str, Any]:
         raise Unauthorized(INVALID_TOKEN, f"Invalid token: {_reason(error)}") from None
     except Exception:  # anything a hostile token can provoke in the decoder
         raise Unauthorized(INVALID_TOKEN, "Invalid token: cannot be decoded") from None
+    issued = claims.get("iat")
+    # iat is informative only (a future iat is allowed), but it must be a NumericDate
+    if "iat" in claims and (isinstance(issued, bool) or not isinstance(issued, int | float)):
+        raise Unauthorized(INVALID_TOKEN, "Invalid token: iat must be a number")
     return claims
 
 

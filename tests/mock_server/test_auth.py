@@ -63,6 +63,10 @@ REFUSED = [
     pytest.param(
         "Bearer " + sign({**GOOD, "exp": "tomorrow"}), "invalid_token", id="exp-not-a-number"
     ),
+    pytest.param(
+        "Bearer " + sign({**GOOD, "iat": "yesterday"}), "invalid_token", id="iat-not-a-number"
+    ),
+    pytest.param("Bearer " + sign({**GOOD, "iat": True}), "invalid_token", id="iat-boolean"),
 ]
 
 
@@ -115,6 +119,8 @@ def test_a_pem_key_cannot_be_configured_as_the_secret() -> None:
         pytest.param("bearer " + sign(GOOD), id="lower-case-scheme"),
         pytest.param("Bearer " + sign({"sub": "no-exp"}), id="without-exp"),
         pytest.param("Bearer " + sign({**GOOD, "aud": "anyone"}), id="unchecked-audience"),
+        pytest.param("Bearer " + sign({**GOOD, "iat": NOW + 3600}), id="iat-in-the-future"),
+        pytest.param("Bearer " + sign({**GOOD, "iat": NOW - 0.5}), id="iat-fractional"),
     ],
 )
 def test_accepted_tokens(client: Client, authorization: str) -> None:
