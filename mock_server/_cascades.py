@@ -186,6 +186,15 @@ def track_face(gray: Gray, previous: Box) -> tuple[Box, ...]:
     return tuple(found)
 
 
+def _inside(box: Box, region: Box) -> bool:
+    return (
+        region.x <= box.x
+        and region.y <= box.y
+        and box.x + box.width <= region.x + region.width
+        and box.y + box.height <= region.y + region.height
+    )
+
+
 def _rescale(box: Box, scale: float, width: int, height: int) -> Box:
     x = min(width - 1, round(box.x / scale))
     y = min(height - 1, round(box.y / scale))
@@ -197,11 +206,12 @@ def _rescale(box: Box, scale: float, width: int, height: int) -> Box:
 def find_open_eye(gray: Gray, face: Box, *, near: Eye | None = None) -> Eye | None:
     """An open eye in the upper half of ``face``, or None.
 
-    With ``near`` (an eye of the preceding frame) the search starts around it with the
-    cascade that found it; the whole upper half is searched when that finds nothing, with
-    the plain eye cascade and, when it finds none, the eyeglasses cascade.
+    With ``near`` (an eye of the preceding frame, inside the upper half of ``face``) the
+    search starts around it with the cascade that found it; the whole upper half is
+    searched when that finds nothing, with the plain eye cascade and, when it finds none,
+    the eyeglasses cascade.
     """
-    if near is not None:
+    if near is not None and _inside(near.box, Box(face.x, face.y, face.width, face.height // 2)):
         tracked = _search_around(
             gray,
             near.box,

@@ -294,9 +294,12 @@ class _FrameBuffer:
             self._changed.notify_all()
             return True
 
-    def get(self) -> _Item:
+    def get(self) -> _Item | None:
+        """The oldest item, once there is one; None when the buffer was closed."""
         with self._changed:
-            self._changed.wait_for(lambda: bool(self._items))
+            self._changed.wait_for(lambda: self._closed or bool(self._items))
+            if self._closed:
+                return None
             item, size = self._items.popleft()
             self._bytes -= size
             self._changed.notify_all()
@@ -344,6 +347,8 @@ class FrameStream:
 
     def __next__(self) -> DecodedFrame:
         item = self._ready.get()
+        if item is None:  # closed
+            raise StopIteration
         if isinstance(item, BaseException):
             self.close()
             raise item

@@ -61,3 +61,17 @@ def test_tracking_an_eye_agrees_with_a_full_search_frame_by_frame(name: str) -> 
         if first_closed <= index <= last_closed:
             assert eye is None, f"frame {index}"
     assert eye is not None  # open again after the blink
+
+
+def test_an_eye_outside_the_face_is_not_tracked() -> None:
+    gray = _frames("genuine_video", 1)[0]
+    face = _face(gray)
+    eye = find_open_eye(gray, face)
+    assert eye is not None
+    lower = Box(face.x, face.y + face.height // 2, face.width, face.height)  # eyes above it
+    found = find_open_eye(gray, lower, near=eye)
+    upper_half = Box(lower.x, lower.y, lower.width, lower.height // 2)
+    assert found is None or (
+        upper_half.y <= found.box.y
+        and found.box.y + found.box.height <= upper_half.y + upper_half.height
+    )

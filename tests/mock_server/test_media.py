@@ -146,6 +146,7 @@ def test_only_wanted_frames_are_handed_over_and_every_frame_is_counted() -> None
         frames = list(stream)
     assert [frame.index for frame in frames] == list(range(0, 150, 15))
     assert stream.total_frames == 150
+    assert next(stream, None) is None  # still exhausted
     assert all(frame.nbytes > 640 * 480 * 3 for frame in frames)  # converted already
 
 
@@ -159,6 +160,7 @@ def test_stopping_early_ends_the_decoding_thread() -> None:
         first = next(stream)
         assert first.index == 0 and first.picture().bgr.ndim == 3
     assert not _decoding_threads()
+    assert list(stream) == []
 
 
 def test_an_abandoned_stream_stops_decoding() -> None:
