@@ -77,9 +77,11 @@ class MediaError(Exception):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Picture:
-    """A decoded picture: BGR pixels plus whether it carries no colour at all."""
+    """A decoded picture: BGR pixels, their gray levels, and whether it carries no colour
+    at all. Made by :func:`picture_from_bgr`."""
 
     bgr: Pixels
+    gray: Pixels
     is_grayscale: bool
 
     @property
@@ -110,9 +112,12 @@ def _channels_equal(bgr: Pixels) -> bool:
     )
 
 
-def picture_from_bgr(bgr: Pixels) -> Picture:
-    """Wrap BGR pixels, detecting a colourless picture (all channels equal)."""
-    return Picture(bgr=np.ascontiguousarray(bgr), is_grayscale=_channels_equal(bgr))
+def picture_from_bgr(bgr: Pixels, *, is_grayscale: bool | None = None) -> Picture:
+    """Wrap BGR pixels, detecting a colourless picture (all channels equal) unless told."""
+    bgr = np.ascontiguousarray(bgr)
+    gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+    colourless = _channels_equal(bgr) if is_grayscale is None else is_grayscale
+    return Picture(bgr=bgr, gray=gray, is_grayscale=colourless)
 
 
 # --- still images -----------------------------------------------------------------------
@@ -207,7 +212,7 @@ def _decode_with_pillow(data: bytes, kind: str, max_pixels: int) -> Picture:
     if image.mode in gray_modes:
         gray = np.asarray(image.convert("L"), dtype=np.uint8)
         bgr = np.asarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
-        return Picture(bgr=bgr, is_grayscale=True)
+        return picture_from_bgr(bgr, is_grayscale=True)
     rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.uint8)
     return picture_from_bgr(np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), dtype=np.uint8))
 

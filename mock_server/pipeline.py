@@ -240,10 +240,6 @@ class Findings:
         return not self.reasons
 
 
-def gray_of(picture: Picture) -> Gray:
-    return np.asarray(cv2.cvtColor(picture.bgr, cv2.COLOR_BGR2GRAY), np.uint8)
-
-
 def locate(gray: Gray, *, near: Box | None = None, keep: Box | None = None) -> tuple[Box, ...]:
     """Faces in ``gray``: ``keep`` alone when given, else those found around ``near`` when
     that finds exactly one, else those of a search of the whole picture."""
@@ -273,7 +269,7 @@ def describe(
 
 def examine(picture: Picture, *, eyes: bool, signature: bool) -> Findings:
     """Search the whole picture for faces and describe the one face, if so."""
-    gray = gray_of(picture)
+    gray = picture.gray
     return describe(picture, gray, locate(gray), eyes=eyes, signature=signature)
 
 
@@ -415,7 +411,7 @@ def _run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> _Fra
             if run.blink.detected:
                 continue
             picture = frame.picture()
-            gray = gray_of(picture)
+            gray = picture.gray
             near = keep = thumbnail = None
             if previous is not None and frame.index % LEGACY_FULL_SEARCH_EVERY:
                 near = previous

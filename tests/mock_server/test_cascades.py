@@ -7,7 +7,7 @@ import pytest
 import fixtures
 from mock_server._cascades import Box, detect_faces, eyes_open, find_open_eye, track_face
 from mock_server.media import open_video
-from mock_server.pipeline import Gray, gray_of
+from mock_server.pipeline import Gray
 
 
 @cache
@@ -17,7 +17,7 @@ def _frames(name: str, count: int) -> tuple[Gray, ...]:
     for frame in video.frames():
         if frame.index >= count:
             break
-        grays.append(gray_of(frame.picture()))
+        grays.append(frame.picture().gray)
     return tuple(grays)
 
 
