@@ -70,7 +70,9 @@ class LivenessService:
         # stills have a lane of their own: they are not held up by a queue of videos
         self.lanes = {lane: anyio.CapacityLimiter(threads) for lane in ("image", "video")}
         self.video_limits = media.VideoLimits(
-            max_frames=settings.max_video_frames, max_frame_pixels=settings.max_frame_pixels
+            max_frames=settings.max_video_frames,
+            max_frame_pixels=settings.max_frame_pixels,
+            decode_ahead_bytes=settings.decode_ahead_bytes,
         )
 
     async def v1(self, request: Request) -> Response:

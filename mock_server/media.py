@@ -28,8 +28,8 @@ DEFAULT_MAX_IMAGE_PIXELS: Final = 40_000_000
 DEFAULT_MAX_VIDEO_FRAMES: Final = 3_000  # 100 s at 30 fps
 DEFAULT_MAX_FRAME_PIXELS: Final = 3840 * 2160
 # Frames are decoded on a background thread ahead of their use while the pixels they hold
-# come to at most DECODE_AHEAD_BYTES (at least one frame is always let through).
-DECODE_AHEAD_BYTES: Final = 48 * 1024 * 1024
+# come to at most this many bytes (at least one frame is always let through).
+DEFAULT_DECODE_AHEAD_BYTES: Final = 48 * 1024 * 1024
 # The analysis runs beside the decoder and takes the other core: frame threading in the
 # decoder would only compete with it.
 DECODER_THREADING: Final = "NONE"
@@ -224,6 +224,7 @@ def _decode_with_pillow(data: bytes, kind: str, max_pixels: int) -> Picture:
 class VideoLimits:
     max_frames: int = DEFAULT_MAX_VIDEO_FRAMES
     max_frame_pixels: int = DEFAULT_MAX_FRAME_PIXELS
+    decode_ahead_bytes: int = DEFAULT_DECODE_AHEAD_BYTES
 
 
 class _BgrConverter:
@@ -328,7 +329,7 @@ class FrameStream:
 
     def __init__(self, video: Video, wanted: Callable[[int], bool] | None, convert: bool) -> None:
         self.total_frames = 0
-        self._ready = _FrameBuffer(DECODE_AHEAD_BYTES)
+        self._ready = _FrameBuffer(video.limits.decode_ahead_bytes)
         # the thread holds no reference to the stream, so that dropping it stops decoding
         self._worker = threading.Thread(
             target=_produce,

@@ -175,9 +175,10 @@ def test_an_abandoned_stream_stops_decoding() -> None:
 
 
 def test_decoding_ahead_stays_within_the_pixel_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    video = open_video(fixtures.get("genuine_video").read_bytes())
-    frame_bytes = video.width * video.height * 3 // 2  # one yuv420p frame
-    monkeypatch.setattr(media, "DECODE_AHEAD_BYTES", 3 * frame_bytes)
+    fixture = fixtures.get("genuine_video")
+    frame_bytes = (fixture.width or 0) * (fixture.height or 0) * 3 // 2  # one yuv420p frame
+    limits = media.VideoLimits(decode_ahead_bytes=3 * frame_bytes)
+    video = open_video(fixture.read_bytes(), limits=limits)
     decoded: list[int] = []
     original = media.Video._frames_in_order
 
@@ -199,9 +200,7 @@ def test_decoding_ahead_stays_within_the_pixel_budget(monkeypatch: pytest.Monkey
     assert decoded == list(range(150))
 
 
-def test_a_frame_larger_than_the_budget_still_goes_through(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(media, "DECODE_AHEAD_BYTES", 1)
-    video = open_video(fixtures.get("genuine_video").read_bytes())
+def test_a_frame_larger_than_the_budget_still_goes_through() -> None:
+    limits = media.VideoLimits(decode_ahead_bytes=1)
+    video = open_video(fixtures.get("genuine_video").read_bytes(), limits=limits)
     assert [frame.index for frame in video.frames()] == list(range(150))
