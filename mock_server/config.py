@@ -48,7 +48,7 @@ class Settings:
     max_image_pixels: int = 40_000_000
     max_video_frames: int = 3_000
     max_frame_pixels: int = 3840 * 2160
-    decode_ahead_bytes: int = 48 * MiB
+    decode_ahead_bytes: int = 32 * MiB
 
     def __post_init__(self) -> None:
         if not self.secret and not self.accept_any_token:

@@ -29,7 +29,7 @@ DEFAULT_MAX_VIDEO_FRAMES: Final = 3_000  # 100 s at 30 fps
 DEFAULT_MAX_FRAME_PIXELS: Final = 3840 * 2160
 # Frames are decoded on a background thread ahead of their use while the pixels they hold
 # come to at most this many bytes (at least one frame is always let through).
-DEFAULT_DECODE_AHEAD_BYTES: Final = 48 * 1024 * 1024
+DEFAULT_DECODE_AHEAD_BYTES: Final = 32 * 1024 * 1024
 # The analysis runs beside the decoder and takes the other core: frame threading in the
 # decoder would only compete with it.
 DECODER_THREADING: Final = "NONE"
