@@ -66,6 +66,12 @@ def _check_invariants(analysis: Analysis) -> None:
         assert analysis.overall_confidence == analysis.confidence
 
 
+LABELLED_CLIPS = [  # the 720p clip takes seconds: slow
+    pytest.param(name, marks=pytest.mark.slow) if name == "genuine_720p" else name
+    for name in _labelled("video", {"bona_fide", "attack_print", "attack_screen"})
+]
+
+
 @pytest.mark.parametrize("name", _labelled("image", set(IMAGE_OUTCOMES)))
 def test_still_outcome_matches_its_label(name: str) -> None:
     result, reasons = IMAGE_OUTCOMES[fixtures.get(name).label]
@@ -76,13 +82,7 @@ def test_still_outcome_matches_its_label(name: str) -> None:
     assert analysis.image.cues.keys() == {"print", "screen"}
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.slow) if name == "genuine_720p" else name
-        for name in _labelled("video", {"bona_fide", "attack_print", "attack_screen"})
-    ],
-)
+@pytest.mark.parametrize("name", LABELLED_CLIPS)
 def test_video_outcome_matches_its_label(name: str) -> None:
     fixture = fixtures.get(name)
     analysis = analyze(image=None, video=_video(name), tuning=Tuning())
@@ -260,13 +260,7 @@ def test_concurrent_analyses_agree() -> None:
     assert results == [expected] * 3
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.slow) if name == "genuine_720p" else name
-        for name in _labelled("video", {"bona_fide", "attack_print", "attack_screen"})
-    ],
-)
+@pytest.mark.parametrize("name", LABELLED_CLIPS)
 def test_legacy_video_outcome_matches_its_label(name: str) -> None:
     fixture = fixtures.get(name)
     tuning = Tuning(enhanced_detection=False)
