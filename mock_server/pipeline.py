@@ -251,13 +251,11 @@ def locate(gray: Gray, *, near: Box | None = None, keep: Box | None = None) -> t
     return faces
 
 
-def describe(
-    picture: Picture, gray: Gray, faces: tuple[Box, ...], *, eyes: bool, signature: bool
-) -> Findings:
+def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature: bool) -> Findings:
     """With exactly one face, its cues and, if asked, the eye state and the signature."""
     if len(faces) != 1:
         return Findings(len(faces), {name: 0.0 for name in CUE_NAMES}, None, None)
-    face = faces[0]
+    face, gray = faces[0], picture.gray
     return Findings(
         face_count=1,
         cues=attack_cues(picture.bgr, gray, face, is_grayscale=picture.is_grayscale),
@@ -269,8 +267,7 @@ def describe(
 
 def examine(picture: Picture, *, eyes: bool, signature: bool) -> Findings:
     """Search the whole picture for faces and describe the one face, if so."""
-    gray = picture.gray
-    return describe(picture, gray, locate(gray), eyes=eyes, signature=signature)
+    return describe(picture, locate(picture.gray), eyes=eyes, signature=signature)
 
 
 def face_thumbnail(gray: Gray, face: Box) -> Floats:
@@ -432,7 +429,7 @@ def _run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> _Fra
                     eye = find_open_eye(gray, previous, near=eye)
                     eyes_are_open = eye is not None
             job = pool.submit(
-                describe, picture, gray, faces, eyes=False, signature=submitted < signatures
+                describe, picture, faces, eyes=False, signature=submitted < signatures
             )
             in_flight.append((frame.index, eyes_are_open, job))
             submitted += 1
