@@ -356,6 +356,9 @@ class _FrameRun:
 def _run_sampled(
     video: Video, tuning: Tuning, signatures: int, pool: ThreadPoolExecutor
 ) -> _FrameRun:
+    """Frames 0, r, 2r, ... examined on ``pool`` while the rest of the clip decodes, and
+    taken in frame order. Once a blink has completed, the frames examined after that are
+    not looked at for eyes (their eye state could not change the result)."""
     run = _FrameRun([], [], BlinkTracker())
     rate, cap = tuning.frame_sampling_rate, tuning.max_frames_to_analyze
     last_wanted = rate * (cap - 1)
@@ -363,17 +366,28 @@ def _run_sampled(
     def wanted(index: int) -> bool:
         return index % rate == 0 and index <= last_wanted
 
-    pending: list[Future[Findings]] = []
+    def examine_frame(picture: Picture, signature: bool) -> Findings:
+        # the frames taken so far all come before this one
+        return examine(picture, eyes=not run.blink.detected, signature=signature)
+
+    def take_oldest() -> None:
+        findings = pending.popleft().result()
+        if run.blink.detected:
+            findings = replace(findings, eyes_open=None)
+        run.findings.append(findings)
+        run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+
+    pending: deque[Future[Findings]] = deque()
     with video.frames(wanted, convert=True) as frames:
         for frame in frames:
             signature = len(run.indices) < signatures
-            pending.append(pool.submit(examine, frame.picture(), eyes=True, signature=signature))
+            pending.append(pool.submit(examine_frame, frame.picture(), signature))
             run.indices.append(frame.index)
+            while pending and pending[0].done():
+                take_oldest()
     run.total_frames = frames.total_frames
-    for future in pending:  # in frame order
-        findings = future.result()
-        run.findings.append(findings)
-        run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+    while pending:
+        take_oldest()
     return run
 
 
