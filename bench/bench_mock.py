@@ -4,8 +4,8 @@
 
 * in process (httpx.ASGITransport): p50/p95 of image only (640x480 JPEG), video only,
   image+video enhanced and legacy, on the fixture corpus;
-* the same clip fully decoded by PyAV in the same process, and the ratio of the
-  enhanced and legacy requests to it;
+* the same clip fully decoded by PyAV in the same process, round by round with the
+  requests, and the ratio of the enhanced and legacy requests to it;
 * a real ``liveness-kit serve`` subprocess: its peak RSS (from /proc, via psutil) while
   a streamed upload of ``--upload-mb`` MB comes in, above its idle RSS.
 
@@ -20,6 +20,7 @@ import io
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -33,17 +34,13 @@ import numpy as np
 import psutil
 from PIL import Image
 
-from bench._report import write_section
+from bench._report import percentile, write_section
 from mock_server import Settings, create_app, issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-for-the-mock-server-0123456789abcdef0123456789abcdef"
 MiB = 1024 * 1024
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+DECODE = "PyAV full decode of the clip"
 
 
 def corpus_media() -> tuple[bytes, bytes, str]:
@@ -119,17 +116,22 @@ async def in_process(still: bytes, clip: bytes, rounds: int) -> dict[str, list[f
             samples.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
         results["image only, HTTP layer alone (Prefer: code=200)"] = samples
-        for name, (files, data) in cases.items():
-            count = rounds * 3 if name == "image only" else rounds
+        for files, data in cases.values():  # warm-up
             response = await c.post("/liveness", files=files, data=data, headers=headers)
-            assert response.status_code == 200, response.text  # warm-up
-            samples = []
-            for _ in range(count):
-                started = time.perf_counter()
-                response = await c.post("/liveness", files=files, data=data, headers=headers)
-                samples.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200
-            results[name] = samples
+            assert response.status_code == 200, response.text
+        # round by round, so that a change in the machine's load touches every case alike
+        for name in (DECODE, *cases):
+            results[name] = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            pyav_decode(clip)
+            results[DECODE].append((time.perf_counter() - started) * 1000)
+            for name, (files, data) in cases.items():
+                for _ in range(3 if name == "image only" else 1):
+                    started = time.perf_counter()
+                    response = await c.post("/liveness", files=files, data=data, headers=headers)
+                    results[name].append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200
     return results
 
 
@@ -223,9 +225,9 @@ def main(argv: list[str] | None = None) -> int:
 
     still, clip, source = corpus_media()
     load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    decode_ms = timed(lambda: pyav_decode(clip), args.rounds)
     analysis_ms = timed(lambda: analyze_still(still), args.rounds * 3)
     requests = asyncio.run(in_process(still, clip, args.rounds))
+    decode_ms = requests.pop(DECODE)
     decode_p50 = percentile(decode_ms, 50)
     idle, above, status, seconds = upload_rss(args.upload_mb)
 
@@ -233,8 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, samples in requests.items():
         rows.append((name, percentile(samples, 50), percentile(samples, 95), len(samples)))
     p50 = {name: p for name, p, _, _ in rows}
-    enhanced_ratio = p50["image+video enhanced"] / decode_p50
-    legacy_ratio = p50["image+video legacy"] / decode_p50
+
+    def ratios(name: str) -> tuple[float, float]:
+        """p50 over decode p50, and the median of the per-round ratios."""
+        paired = statistics.median(a / b for a, b in zip(requests[name], decode_ms, strict=True))
+        return p50[name] / decode_p50, paired
+
+    enhanced_ratio, enhanced_paired = ratios("image+video enhanced")
+    legacy_ratio, legacy_paired = ratios("image+video legacy")
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
@@ -258,7 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{percentile(decode_ms, 95):.1f} | {len(decode_ms)} |",
         "",
         f"Load average while measuring: {load_before} before, "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} after (1, 5, 15 min).",
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} after (1, 5, 15 min). The PyAV "
+        'decode and the requests are measured round by round; "paired" is the median over '
+        "rounds of a request's time divided by the decode time of the same round, and the "
+        "verdict uses the larger of the two ratios.",
         "",
         "### Against the targets",
         "",
@@ -266,10 +277,10 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|---:|---|",
         f"| image only p50 | {p50['image only']:.1f} ms | <= 25 ms | "
         f"{verdict(p50['image only'] <= 25)} |",
-        f"| enhanced p50 / PyAV decode p50 | {enhanced_ratio:.2f}x | <= 2x | "
-        f"{verdict(enhanced_ratio <= 2)} |",
-        f"| legacy p50 / PyAV decode p50 | {legacy_ratio:.2f}x | <= 3x | "
-        f"{verdict(legacy_ratio <= 3)} |",
+        f"| enhanced p50 / PyAV decode p50 | {enhanced_ratio:.2f}x (paired "
+        f"{enhanced_paired:.2f}x) | <= 2x | {verdict(max(enhanced_ratio, enhanced_paired) <= 2)} |",
+        f"| legacy p50 / PyAV decode p50 | {legacy_ratio:.2f}x (paired {legacy_paired:.2f}x) "
+        f"| <= 3x | {verdict(max(legacy_ratio, legacy_paired) <= 3)} |",
         f"| peak RSS above idle, {args.upload_mb} MB streamed upload | {above:.1f} MiB | "
         f"<= 150 MiB | {verdict(above <= 150)} |",
         "",
