@@ -194,7 +194,7 @@ def test_more_malformed_bodies_are_400(
 # --- the JWT attack matrix -----------------------------------------------------------------
 
 NOW = int(time.time())
-GOOD = {"sub": "tester", "exp": NOW + 600}
+GOOD = {"sub": "tester", "exp": NOW + 86400}
 # A real RSA-2048 public key: the key an RS256 verifier would publish.
 RSA_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
 MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA4wGbq/I3I39qUTc8igbb
