@@ -141,7 +141,7 @@ def read_cases(source: Source, *, limits: Limits = DEFAULT_LIMITS) -> CaseSet:
     seen: set[str] = set()
     for info in archive.infos:
         name = info.filename.replace("\\", "/")
-        if info.is_dir() or _ignored(name):
+        if name.endswith("/") or _ignored(name):
             continue
         unsafe = _unsafe(name)
         if unsafe is not None:
@@ -319,6 +319,8 @@ def _ignored(name: str) -> bool:
 
 
 def _unsafe(name: str) -> str | None:
+    if not name:
+        return "an entry with an empty name"
     if name.startswith("/") or _DRIVE.match(name):
         return "an absolute path (entries must be relative to the archive)"
     parts = name.split("/")

@@ -145,6 +145,8 @@ HOSTILE: list[tuple[str, Callable[[], bytes], str, str, str | None]] = [
      "unsafe_path", None),
     ("dot_component", lambda: make_zip([("./dot_image.jpg", JPEG), OK]), "./dot_image.jpg",
      "unsafe_path", None),
+    ("empty_name", lambda: _with_ok(_patched(make_zip([("x_image.jpg", JPEG)]), b"PK\x01\x02",
+     46, b"\0")), "", "unsafe_path", None),
     ("control_character", lambda: make_zip([("bell\x07_image.jpg", JPEG), OK]),
      "bell\x07_image.jpg", "unsafe_path", None),
     ("symlink", lambda: make_zip([(entry("link_image.jpg", mode=0o120777), "/etc/passwd"), OK]),
@@ -216,7 +218,7 @@ def test_a_broken_entry_is_reported_and_the_other_cases_kept(
         assert case not in names
         assert all(p.case == case for p in case_set.problems if p.entry == bad_entry)
     for problem in case_set.problems:
-        assert str(problem).startswith(problem.entry + ": ")
+        assert str(problem).startswith(problem.entry + ": ") or not problem.entry
         assert "\n" not in str(problem)
 
 
