@@ -96,7 +96,7 @@ def test_fuzz_phase_passes_against_the_mock(memo: Memo, token: str) -> None:
 def _schemathesis_requests(mode: str) -> list[dict[str, Any]]:
     """Requests exactly as Schemathesis's own transport would send them."""
     import schemathesis
-    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import HealthCheck, Phase, given, seed, settings
     from hypothesis import strategies as st
     from schemathesis.core.media_types import MEDIA_TYPE_STRATEGIES
     from schemathesis.generation import GenerationMode
@@ -109,6 +109,8 @@ def _schemathesis_requests(mode: str) -> list[dict[str, Any]]:
         operation = schema["/liveness"]["POST"]
         captured: list[dict[str, Any]] = []
 
+        # Seeded: the video-only branch is one draw in five, so 30 draws can miss it.
+        @seed(0)
         @settings(
             max_examples=30,
             database=None,
