@@ -241,8 +241,8 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with status {process.returncode}")
         with contextlib.suppress(httpx.HTTPError):
-            httpx.post(f"{base_url}/liveness", timeout=1)
-            return
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
         time.sleep(0.1)
     raise RuntimeError(f"server at {base_url} did not come up in 30 s")
 

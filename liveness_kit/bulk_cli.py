@@ -146,12 +146,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {journal_path}: {error.strerror or error}") from None
     except KeyboardInterrupt:
         progress.close()
-        print(
-            f"liveness-kit bulk: interrupted; {len(journal)} finished cases are kept in "
-            f"{journal_path}: run the same command with --resume to continue",
-            file=sys.stderr,
-        )
-        return 130
+        return _interrupted(len(journal), journal_path)
     progress.close()
     options = {"api": args.api, "base_url": str(base_url), "retries": retries, "timeout": timeout}
     try:
@@ -161,10 +156,21 @@ def run(args: argparse.Namespace) -> int:
             f"cannot write {output}: {error.strerror} (the results are kept in {journal_path}: "
             "run again with --resume)"
         ) from None
+    except KeyboardInterrupt:  # the archive is written whole or not at all
+        return _interrupted(len(journal), journal_path)
     journal.discard()
     _print_summary(results, problems, time.perf_counter() - started, output, sys.stdout)
     failed = any(result.outcome == "failed" for result in results)
     return 1 if failed or problems else 0
+
+
+def _interrupted(finished: int, journal_path: Path) -> int:
+    print(
+        f"liveness-kit bulk: interrupted; {finished} finished cases are kept in "
+        f"{journal_path}: run the same command with --resume to continue",
+        file=sys.stderr,
+    )
+    return 130
 
 
 async def _run(

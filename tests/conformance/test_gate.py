@@ -83,12 +83,13 @@ def served(token: str) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.post(base_url + "/liveness", timeout=1)
-                break
+                if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                    break
             except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the mock server did not start") from None
-                time.sleep(0.2)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the mock server did not start")
+            time.sleep(0.2)
         yield base_url
     finally:
         process.terminate()

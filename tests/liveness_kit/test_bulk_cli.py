@@ -170,6 +170,29 @@ def test_an_interrupted_run_resumes_to_the_same_archive(
     assert not journal.exists()
 
 
+def test_an_interrupt_while_the_archive_is_written_keeps_the_journal(
+    harness: Harness,
+    input_zip: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def interrupted_while_writing(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    output = tmp_path / "out.zip"
+    journal = tmp_path / "out.zip.journal.jsonl"
+    monkeypatch.setattr(bulk_cli, "write_archive", interrupted_while_writing)
+    assert main(["bulk", str(input_zip), "-o", str(output)]) == 130
+    _, err = capsys.readouterr()
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"liveness-kit bulk: interrupted; 5 finished cases are kept in {journal}: "
+        "run the same command with --resume to continue"
+    )
+    assert journal.exists() and not output.exists()
+
+
 def test_a_development_token_is_minted_for_the_local_mock(
     harness: Harness, input_zip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -120,7 +120,8 @@ def _start(*extra: str) -> tuple[subprocess.Popen[bytes], str]:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                 return process, url
         except httpx.TransportError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     process.terminate()
     raise RuntimeError("the server did not start")
 
