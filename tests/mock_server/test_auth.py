@@ -127,9 +127,10 @@ def test_accepted_tokens(client: Client, authorization: str) -> None:
     assert _post(client, authorization).status_code == 200
 
 
-def test_token_expired_within_the_leeway_is_accepted(client: Client) -> None:
-    token = sign({**GOOD, "exp": int(time.time()) - 5})
-    assert _post(client, "Bearer " + token).status_code == 200
+def test_token_expired_within_the_leeway_is_accepted(client: Client, make_client: Any) -> None:
+    token = sign({**GOOD, "exp": int(time.time()) - 60})
+    assert _post(make_client(leeway_seconds=600), "Bearer " + token).status_code == 200
+    assert _post(client, "Bearer " + token).status_code == 401  # the default leeway is 10 s
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,11 @@ from mock_server.pipeline import Gray
 def _frames(name: str, count: int) -> tuple[Gray, ...]:
     video = open_video(fixtures.get(name).read_bytes())
     grays = []
-    for frame in video.frames():
-        if frame.index >= count:
-            break
-        grays.append(frame.picture().gray)
+    with video.frames() as stream:
+        for frame in stream:
+            if frame.index >= count:
+                break
+            grays.append(frame.picture().gray)
     return tuple(grays)
 
 
