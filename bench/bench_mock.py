@@ -35,6 +35,7 @@ import psutil
 from PIL import Image
 
 from bench._report import percentile, write_section
+from bench.bench_pipeline import pyav_decode
 from mock_server import Settings, create_app, issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,13 +67,6 @@ def corpus_media() -> tuple[bytes, bytes, str]:
             for packet in stream.encode():
                 container.mux(packet)
         return buffer.getvalue(), out.getvalue(), "synthetic 640x480 JPEG + 150-frame MP4"
-
-
-def pyav_decode(clip: bytes) -> int:
-    with av.open(io.BytesIO(clip)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        return sum(1 for _ in container.decode(stream))
 
 
 def analyze_still(still: bytes) -> object:

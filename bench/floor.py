@@ -21,7 +21,7 @@ import httpx
 
 import fixtures
 from bench._report import machine, percentile, write_section
-from bench.load import MIX, ROOT, Kind, _wait_until_up, development_token, free_port, serve
+from bench.load import MIX, ROOT, Kind, development_token, free_port, serve, wait_until_up
 
 
 @contextlib.contextmanager
@@ -45,7 +45,7 @@ def serve_floor() -> Iterator[str]:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base_url, process)
+        wait_until_up(base_url, process)
         yield base_url
     finally:
         process.terminate()

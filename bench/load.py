@@ -223,7 +223,7 @@ def serve(*, workers: int = 1, extra: tuple[str, ...] = ()) -> Iterator[tuple[st
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base_url, process)
+        wait_until_up(base_url, process)
         yield base_url, process.pid
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -235,8 +235,12 @@ def serve(*, workers: int = 1, extra: tuple[str, ...] = ()) -> Iterator[tuple[st
             process.wait()
 
 
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+def wait_until_up(
+    base_url: str, process: subprocess.Popen[bytes], *, timeout: float = 30.0
+) -> None:
+    """Return once ``process`` answers ``/healthz`` with a 200; raise RuntimeError if it
+    exits or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with status {process.returncode}")
@@ -244,7 +248,7 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
             if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
                 return
         time.sleep(0.1)
-    raise RuntimeError(f"server at {base_url} did not come up in 30 s")
+    raise RuntimeError(f"server at {base_url} did not come up in {timeout:g} s")
 
 
 def development_token() -> str:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from bench.load import serve
 from tests.liveness_kit.bulk_support import make_zip, read_zip
 
 pytestmark = pytest.mark.slow
@@ -34,29 +33,8 @@ def _jpeg() -> bytes:
 @pytest.fixture(scope="module")
 def mock_url() -> Iterator[str]:
     pytest.importorskip("mock_server.app")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "liveness_kit", "serve", "--port", str(port)]
-    server = subprocess.Popen(
-        [*command, "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail("the mock server did not start")
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve() as (base_url, _):
+        yield base_url
 
 
 def _bulk(*arguments: str) -> subprocess.Popen[str]:

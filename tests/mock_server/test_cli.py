@@ -4,7 +4,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import jwt
 import pytest
 
 import spec
+from bench.load import free_port, wait_until_up
 from liveness_kit.cli import main
 from mock_server import DEVELOPMENT_SECRET, Settings, SettingsError
 from tests.mock_server.helpers import SECRET, form, jpeg, mp4
@@ -95,14 +95,8 @@ def test_evaluate_exits_2_for_an_unreachable_server(capsys: pytest.CaptureFixtur
 # --- real servers -----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _start(*extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LIVENESS_KIT_SECRET": SECRET, "LIVENESS_KIT_PLAYGROUND": "false"}
     process = subprocess.Popen(
         [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
@@ -112,18 +106,13 @@ def _start(*extra: str) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "exited")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("the server did not start")
+    try:
+        wait_until_up(url, process, timeout=60)
+    except RuntimeError as error:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+        raise RuntimeError(f"{error}\n{stderr.decode()}") from None
+    return process, url
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 
 import fixtures
 from bench.floor import serve_floor
-from bench.load import ROOT, _wait_until_up, development_token, free_port, serve
+from bench.load import ROOT, development_token, free_port, serve, wait_until_up
 
 PRISM = ROOT / "tools" / "node_modules" / ".bin" / "prism"
 pytestmark = [pytest.mark.tools, pytest.mark.slow]
@@ -48,7 +48,7 @@ def prism_proxy(upstream: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_up(url, process)
         yield url
     finally:
         process.terminate()
