@@ -19,7 +19,7 @@ import av
 import cv2
 import numpy as np
 import numpy.typing as npt
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image, ImageOps
 
 Pixels = npt.NDArray[np.uint8]
@@ -227,11 +227,22 @@ class VideoLimits:
     decode_ahead_bytes: int = DEFAULT_DECODE_AHEAD_BYTES
 
 
-class _BgrConverter:
-    """Converts the frames of one decoding run to BGR with a single scaling context.
+# Frames that OpenCV converts itself: 8-bit 4:2:0 in BT.601 limited range (or untagged,
+# which players also read as BT.601), with even sides. Its fixed-point conversion gives
+# the same pixels on every CPU; libswscale's SIMD paths do not, so every other frame goes
+# through libswscale held to its bit-exact code.
+_OPENCV_FORMAT: Final = "yuv420p"
+_BT601_OR_UNTAGGED: Final = frozenset({2, 5, 6})  # unspecified, BT470BG, SMPTE 170M
+_LIMITED_OR_UNTAGGED: Final = frozenset({0, 1})
+_BITEXACT: Final = Interpolation.BILINEAR | Interpolation.BITEXACT | Interpolation.ACCURATE_RND
 
-    A frame's own ``to_ndarray`` sets up a new scaling context every time, which costs
-    more than the conversion itself.
+
+class _BgrConverter:
+    """Converts the frames of one decoding run to BGR, the same pixels on every machine.
+
+    Most frames are converted by OpenCV straight from their planes. The others share a
+    single libswscale context: a frame's own ``to_ndarray`` sets up a new one every time,
+    which costs more than the conversion itself.
     """
 
     def __init__(self) -> None:
@@ -239,8 +250,18 @@ class _BgrConverter:
         self._lock = threading.Lock()
 
     def bgr(self, frame: Any) -> Pixels:
+        if (
+            frame.format.name == _OPENCV_FORMAT
+            and frame.width % 2 == 0
+            and frame.height % 2 == 0
+            and frame.colorspace in _BT601_OR_UNTAGGED
+            and frame.color_range in _LIMITED_OR_UNTAGGED
+        ):
+            return np.asarray(cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGR_I420))
         with self._lock:
-            converted = self._reformatter.reformat(frame, format="bgr24", threads=1)
+            converted = self._reformatter.reformat(
+                frame, format="bgr24", threads=1, interpolation=_BITEXACT
+            )
         return np.asarray(converted.to_ndarray(), dtype=np.uint8)
 
 
