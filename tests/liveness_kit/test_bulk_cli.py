@@ -9,7 +9,7 @@ import pytest
 
 from liveness_kit import bulk_cli
 from liveness_kit.cli import main
-from tests.liveness_kit.bulk_support import (
+from tests.bulk.support import (
     DroppingTransport,
     FakeApi,
     make_zip,
@@ -305,7 +305,7 @@ def test_a_hostile_archive_is_an_input_error(
 def test_progress_is_a_bar_on_a_terminal() -> None:
     import io
 
-    from liveness_kit.bulk import Progress
+    from bulk import Progress
 
     stream = io.StringIO()
     line = bulk_cli.ProgressLine(stream, tty=True)

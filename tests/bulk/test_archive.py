@@ -12,7 +12,7 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from liveness_kit.bulk import (
+from bulk import (
     SUMMARY_COLUMNS,
     CaseResult,
     archive_files,
@@ -20,8 +20,8 @@ from liveness_kit.bulk import (
     run_bulk,
     write_archive,
 )
-from liveness_kit.bulk import _archive as archive_module
-from tests.liveness_kit.bulk_support import (
+from bulk import _archive as archive_module
+from tests.bulk.support import (
     JPEG,
     PNG,
     FakeApi,
