@@ -9,6 +9,8 @@ import pytest
 
 from liveness_kit import bulk_cli
 from liveness_kit.cli import main
+from mock_server import Settings
+from mock_server.auth import verify_token
 from tests.bulk.support import (
     DroppingTransport,
     FakeApi,
@@ -196,12 +198,9 @@ def test_an_interrupt_while_the_archive_is_written_keeps_the_journal(
 def test_a_development_token_is_minted_for_the_local_mock(
     harness: Harness, input_zip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    auth = pytest.importorskip("mock_server.auth")
-    from mock_server.config import Settings
-
     monkeypatch.delenv("LIVENESS_KIT_TOKEN")
     assert main(["bulk", str(input_zip)]) == 0
-    claims = auth.verify_token(harness.tokens[0], Settings())
+    claims = verify_token(harness.tokens[0], Settings())
     assert claims["exp"] - claims["iat"] == 24 * 3600
 
 

@@ -32,7 +32,6 @@ def _jpeg() -> bytes:
 
 @pytest.fixture(scope="module")
 def mock_url() -> Iterator[str]:
-    pytest.importorskip("mock_server.app")
     with serve() as (base_url, _):
         yield base_url
 
