@@ -39,14 +39,14 @@ def _load_commands() -> list[ModuleType]:
     return modules
 
 
-def build_parser(modules: Sequence[ModuleType] | None = None) -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[ModuleType]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="liveness-kit",
         description="Contract-first mock server and conformance suite for the liveness API.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for module in _load_commands() if modules is None else modules:
+    for module in modules:
         module.register(subparsers)
     return parser
 
