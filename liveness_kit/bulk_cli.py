@@ -43,7 +43,9 @@ MAX_CONCURRENCY: Final = 64
 MAX_RETRIES: Final = 10
 MAX_TIMEOUT: Final = 3600.0
 LISTED_FAILURES: Final = 10
-USAGE_ERRORS: Final = (UsageError,)  # reported by liveness_kit.cli as one line, exit 2
+# Reported by liveness_kit.cli as one line, exit 2. The other errors of the bulk package
+# are translated to a UsageError here, because their message needs the run's context.
+USAGE_ERRORS: Final = (UsageError, JournalError)
 
 
 def register(subparsers: Any) -> None:
@@ -123,8 +125,6 @@ def run(args: argparse.Namespace) -> int:
     identity = {"api": args.api, "base_url": str(base_url)}
     try:
         journal = Journal(journal_path, identity=identity, resume=args.resume)
-    except JournalError as error:
-        raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot write {journal_path}: {error.strerror}") from None
     if journal.resumed:

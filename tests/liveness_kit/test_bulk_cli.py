@@ -315,3 +315,25 @@ def test_progress_is_a_bar_on_a_terminal() -> None:
         "\r[........................] 0/4 ok 0 4xx 0 failed 0"
         "\r[########################] 4/4 ok 3 4xx 0 failed 1\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "is empty or truncated; delete it to start over"),
+        (b'{"format": "something else"}\n', "is not a bulk journal; delete it to start over"),
+    ],
+    ids=["empty", "foreign"],
+)
+def test_a_journal_that_cannot_be_resumed_is_one_line(
+    harness: Harness,
+    input_zip: Path,
+    content: bytes,
+    problem: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    journal = input_zip.with_name("labelled-results.zip.journal.jsonl")
+    journal.write_bytes(content)
+    assert main(["bulk", str(input_zip), "--resume"]) == 2
+    assert capsys.readouterr().err == f"{ERROR_PREFIX}{journal} {problem}\n"
+    assert journal.read_bytes() == content

@@ -24,6 +24,7 @@ def test_every_command_module_registers_and_declares_its_usage_errors(name: str)
 
 
 def test_the_lower_packages_raise_their_own_errors() -> None:
+    from bulk import JournalError
     from conformance import InvalidConfiguration, TargetUnreachable
     from fixtures.cli import UsageError as FixturesUsageError
     from liveness_kit._errors import UsageError
@@ -35,7 +36,7 @@ def test_the_lower_packages_raise_their_own_errors() -> None:
         "fixtures.cli": (FixturesUsageError,),
         "mock_server.cli": (SettingsError,),
         "conformance.cli": (InvalidConfiguration, TargetUnreachable),
-        "liveness_kit.bulk_cli": (UsageError,),
+        "liveness_kit.bulk_cli": (UsageError, JournalError),
         "liveness_kit.evaluate_cli": (UsageError,),
     }
 
