@@ -28,8 +28,8 @@ from pathlib import Path
 
 import httpx
 
+import bulk
 from bench._report import write_section
-from liveness_kit import bulk
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 

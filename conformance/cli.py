@@ -1,4 +1,8 @@
-"""``liveness-kit conform``: run the conformance suite against an implementation."""
+"""``liveness-kit conform``: run the conformance suite against an implementation.
+
+A bad option raises :class:`InvalidConfiguration`, a server that does not answer
+:class:`TargetUnreachable`; ``liveness_kit.cli`` reports either as one line, exit status 2.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance._errors import ConformanceError, TargetUnreachable
+from conformance._errors import InvalidConfiguration, TargetUnreachable
 from conformance._registry import Profile, all_checks
 from conformance._reports import JsonWriter, JUnitWriter, TerminalWriter, Writer
 from conformance._runner import API_CHOICES, RunConfig, run
 from conformance._transport import Target
-from liveness_kit._errors import UsageError
 
+USAGE_ERRORS = (InvalidConfiguration, TargetUnreachable)
 PROFILE_NOTES = {
     Profile.GATE: "",
     Profile.VERDICTS: " (--expect-verdicts)",
@@ -64,41 +68,38 @@ def register(subparsers: Any) -> None:
 
 def _validate_url(value: str | None) -> str:
     if not value:
-        raise UsageError("--base-url is required (e.g. --base-url http://127.0.0.1:8080)")
+        raise InvalidConfiguration("--base-url is required (e.g. --base-url http://127.0.0.1:8080)")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url must be an http(s) URL with a host, got {value!r}")
+        raise InvalidConfiguration(f"--base-url must be an http(s) URL with a host, got {value!r}")
     if parts.query or parts.fragment:
-        raise UsageError(f"--base-url must not have a query or fragment, got {value!r}")
+        raise InvalidConfiguration(f"--base-url must not have a query or fragment, got {value!r}")
     return value
 
 
 def _validate_output(option: str, path: Path | None) -> None:
     if path is not None and not path.parent.is_dir():
-        raise UsageError(f"{option}: directory {str(path.parent)!r} does not exist")
+        raise InvalidConfiguration(f"{option}: directory {str(path.parent)!r} does not exist")
 
 
 def build_config(args: argparse.Namespace) -> RunConfig:
     if not args.token:
-        raise UsageError("--token is required: a bearer token the implementation accepts")
+        raise InvalidConfiguration("--token is required: a bearer token the implementation accepts")
     if args.fuzz_examples < 0:
-        raise UsageError(f"--fuzz-examples must be 0 or more, got {args.fuzz_examples}")
+        raise InvalidConfiguration(f"--fuzz-examples must be 0 or more, got {args.fuzz_examples}")
     if args.seed < 0:
-        raise UsageError(f"--seed must be 0 or more, got {args.seed}")
+        raise InvalidConfiguration(f"--seed must be 0 or more, got {args.seed}")
     if args.timeout <= 0:
-        raise UsageError(f"--timeout must be positive, got {args.timeout}")
-    try:
-        return RunConfig(
-            token=args.token,
-            apis=API_CHOICES[args.api],
-            secret=args.secret,
-            expect_verdicts=args.expect_verdicts,
-            fuzz_examples=args.fuzz_examples,
-            seed=args.seed,
-            keyword=args.keyword,
-        )
-    except ConformanceError as exc:
-        raise UsageError(str(exc)) from None
+        raise InvalidConfiguration(f"--timeout must be positive, got {args.timeout}")
+    return RunConfig(
+        token=args.token,
+        apis=API_CHOICES[args.api],
+        secret=args.secret,
+        expect_verdicts=args.expect_verdicts,
+        fuzz_examples=args.fuzz_examples,
+        seed=args.seed,
+        keyword=args.keyword,
+    )
 
 
 def list_checks(stream: Any = None) -> int:
@@ -133,8 +134,6 @@ def run_command(args: argparse.Namespace) -> int:
             summary = getattr(event, "summary", None)
             if summary is not None:
                 exit_code = summary.exit_code
-    except TargetUnreachable as exc:
-        raise UsageError(str(exc)) from None
     finally:
         target.close()
     return exit_code

@@ -1,4 +1,10 @@
-"""liveness-kit: contract-first mock and conformance kit for a face-liveness API."""
+"""liveness-kit: contract-first mock and conformance kit for a face-liveness API.
 
-__version__ = "0.1.0"
+This package is the command line, the one layer that assembles the others; see
+ARCHITECTURE.md.
+"""
+
+from importlib import metadata
+
+__version__ = metadata.version("liveness-kit")
 __all__ = ["__version__"]

@@ -1,4 +1,8 @@
-"""``liveness-kit bulk``: run every case of a ZIP archive, write the results as a ZIP."""
+"""``liveness-kit bulk``: run every case of a ZIP archive, write the results as a ZIP.
+
+The command line around the ``bulk`` package: options, the token (a development token
+minted by the mock for a loopback URL), progress on stderr and the summary on stdout.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,7 @@ from typing import Any, Final, TextIO
 
 import httpx
 
-from liveness_kit._errors import UsageError
-from liveness_kit.bulk import (
+from bulk import (
     BulkInputError,
     Case,
     CaseResult,
@@ -23,10 +26,14 @@ from liveness_kit.bulk import (
     JournalError,
     Problem,
     Progress,
+    TargetUnreachable,
+    make_client,
+    preflight,
     read_cases,
     run_bulk,
     write_archive,
 )
+from liveness_kit._errors import UsageError
 
 DEFAULT_BASE_URL: Final = "http://127.0.0.1:8080"
 TOKEN_VARIABLE: Final = "LIVENESS_KIT_TOKEN"
@@ -35,8 +42,10 @@ LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_CONCURRENCY: Final = 64
 MAX_RETRIES: Final = 10
 MAX_TIMEOUT: Final = 3600.0
-PREFLIGHT_TIMEOUT: Final = 10.0
 LISTED_FAILURES: Final = 10
+# Reported by liveness_kit.cli as one line, exit 2. The other errors of the bulk package
+# are translated to a UsageError here, because their message needs the run's context.
+USAGE_ERRORS: Final = (UsageError, JournalError)
 
 
 def register(subparsers: Any) -> None:
@@ -116,8 +125,6 @@ def run(args: argparse.Namespace) -> int:
     identity = {"api": args.api, "base_url": str(base_url)}
     try:
         journal = Journal(journal_path, identity=identity, resume=args.resume)
-    except JournalError as error:
-        raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot write {journal_path}: {error.strerror}") from None
     if journal.resumed:
@@ -180,22 +187,13 @@ async def _run(
         return await run_bulk(cases, client, **options)
 
 
-def make_client(base_url: httpx.URL, token: str, *, concurrency: int = 4) -> httpx.AsyncClient:
-    """The HTTP client of a run: the base URL, the bearer token, a pool sized to concurrency."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits)
-
-
 async def _preflight(base_url: httpx.URL, token: str) -> None:
     """Fail early, with one line, when nothing listens at the base URL."""
     async with make_client(base_url, token, concurrency=1) as client:
         try:
-            await client.get("", timeout=PREFLIGHT_TIMEOUT)
-        except httpx.ConnectError as error:
+            await preflight(client)
+        except TargetUnreachable as error:
             raise UsageError(f"cannot connect to {base_url}: {error}") from None
-        except httpx.HTTPError:
-            pass  # slow or odd, but there is a server: the run reports per case
 
 
 class ProgressLine:

@@ -1,8 +1,12 @@
-"""The ``liveness-kit`` command line.
+"""The ``liveness-kit`` command line: the one layer that assembles the others.
 
-Each subcommand lives in the package that owns it and exposes two functions:
-``register(subparsers)`` adds its parser, ``run(args) -> int`` executes it.
-Usage errors exit 2 with a one-line message, never a traceback.
+Each subcommand module exposes ``register(subparsers)``, which adds its parser and sets
+``handler(args) -> int``, and ``USAGE_ERRORS``, the exception types its handler raises
+for a bad argument or input. The modules of one package (``spec``, ``fixtures``,
+``mock_server``, ``conformance``) live in that package and raise that package's errors;
+the commands that combine packages (``bulk``, ``evaluate``) live here. :func:`main` is
+the one boundary where those errors become a one-line message and exit status 2, never
+a traceback.
 """
 
 from __future__ import annotations
@@ -13,15 +17,13 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from liveness_kit._errors import UsageError
-
 COMMAND_MODULES = (
     "spec.cli",
     "fixtures.cli",
     "mock_server.cli",
     "conformance.cli",
     "liveness_kit.bulk_cli",
-    "liveness_kit.evaluate",
+    "liveness_kit.evaluate_cli",
 )
 
 
@@ -37,24 +39,27 @@ def _load_commands() -> list[ModuleType]:
     return modules
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[ModuleType]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="liveness-kit",
         description="Contract-first mock server and conformance suite for the liveness API.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for module in _load_commands():
+    for module in modules:
         module.register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    modules = _load_commands()
+    usage_errors: tuple[type[Exception], ...] = tuple(
+        error for module in modules for error in module.USAGE_ERRORS
+    )
+    args = build_parser(modules).parse_args(argv)
     try:
         result: int = args.handler(args)
-    except UsageError as exc:
+    except usage_errors as exc:
         print(f"liveness-kit {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

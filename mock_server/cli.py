@@ -1,4 +1,8 @@
-"""``liveness-kit serve`` and ``liveness-kit token``."""
+"""``liveness-kit serve`` and ``liveness-kit token``.
+
+A bad flag or environment variable raises :class:`SettingsError`; ``liveness_kit.cli``
+reports it as one line with exit status 2.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ import logging
 import os
 from typing import Any
 
-from liveness_kit._errors import UsageError
 from mock_server.config import DEVELOPMENT_SECRET, Settings, SettingsError
 from mock_server.logs import LOG_LEVEL_VARIABLE, configure_logging
 
 FACTORY = "mock_server.app:create_app_from_env"
+USAGE_ERRORS = (SettingsError,)
 
 
 def register(subparsers: Any) -> None:
@@ -67,19 +71,16 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "max_body_bytes",
         )
     }
-    try:
-        return Settings.from_env(**overrides)
-    except SettingsError as error:
-        raise UsageError(str(error)) from None
+    return Settings.from_env(**overrides)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     if not 1 <= args.port <= 65535:
-        raise UsageError(f"--port must be from 1 to 65535, got {args.port}")
+        raise SettingsError(f"--port must be from 1 to 65535, got {args.port}")
     if args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+        raise SettingsError(f"--workers must be at least 1, got {args.workers}")
     settings = settings_from_args(args)
     configure_logging(args.log_level)
     if settings.secret == DEVELOPMENT_SECRET and not settings.accept_any_token:
@@ -109,7 +110,7 @@ def run_token(args: argparse.Namespace) -> int:
     from mock_server.auth import issue_token
 
     if args.ttl < 1:
-        raise UsageError(f"--ttl must be at least 1 second, got {args.ttl}")
+        raise SettingsError(f"--ttl must be at least 1 second, got {args.ttl}")
     settings = settings_from_args(args)
     print(
         issue_token(

@@ -34,9 +34,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive
 
+import bulk
 import fixtures
 import spec
-from liveness_kit import bulk
 from mock_server.auth import issue_token
 from mock_server.config import MiB, Settings
 

@@ -1,3 +1,5 @@
+"""``liveness-kit spec``: print the contract or a view of it."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,6 +11,8 @@ import yaml
 
 from spec._document import spec_text
 from spec._views import VIEWS, view
+
+USAGE_ERRORS: tuple[type[Exception], ...] = ()  # every choice is checked by argparse
 
 
 def register(subparsers: Any) -> None:

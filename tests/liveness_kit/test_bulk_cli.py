@@ -9,7 +9,9 @@ import pytest
 
 from liveness_kit import bulk_cli
 from liveness_kit.cli import main
-from tests.liveness_kit.bulk_support import (
+from mock_server import Settings
+from mock_server.auth import verify_token
+from tests.bulk.support import (
     DroppingTransport,
     FakeApi,
     make_zip,
@@ -196,12 +198,9 @@ def test_an_interrupt_while_the_archive_is_written_keeps_the_journal(
 def test_a_development_token_is_minted_for_the_local_mock(
     harness: Harness, input_zip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    auth = pytest.importorskip("mock_server.auth")
-    from mock_server.config import Settings
-
     monkeypatch.delenv("LIVENESS_KIT_TOKEN")
     assert main(["bulk", str(input_zip)]) == 0
-    claims = auth.verify_token(harness.tokens[0], Settings())
+    claims = verify_token(harness.tokens[0], Settings())
     assert claims["exp"] - claims["iat"] == 24 * 3600
 
 
@@ -305,7 +304,7 @@ def test_a_hostile_archive_is_an_input_error(
 def test_progress_is_a_bar_on_a_terminal() -> None:
     import io
 
-    from liveness_kit.bulk import Progress
+    from bulk import Progress
 
     stream = io.StringIO()
     line = bulk_cli.ProgressLine(stream, tty=True)
@@ -316,3 +315,25 @@ def test_progress_is_a_bar_on_a_terminal() -> None:
         "\r[........................] 0/4 ok 0 4xx 0 failed 0"
         "\r[########################] 4/4 ok 3 4xx 0 failed 1\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "is empty or truncated; delete it to start over"),
+        (b'{"format": "something else"}\n', "is not a bulk journal; delete it to start over"),
+    ],
+    ids=["empty", "foreign"],
+)
+def test_a_journal_that_cannot_be_resumed_is_one_line(
+    harness: Harness,
+    input_zip: Path,
+    content: bytes,
+    problem: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    journal = input_zip.with_name("labelled-results.zip.journal.jsonl")
+    journal.write_bytes(content)
+    assert main(["bulk", str(input_zip), "--resume"]) == 2
+    assert capsys.readouterr().err == f"{ERROR_PREFIX}{journal} {problem}\n"
+    assert journal.read_bytes() == content

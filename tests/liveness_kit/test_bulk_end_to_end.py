@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.load import serve
-from tests.liveness_kit.bulk_support import make_zip, read_zip
+from tests.bulk.support import make_zip, read_zip
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,6 @@ def _jpeg() -> bytes:
 
 @pytest.fixture(scope="module")
 def mock_url() -> Iterator[str]:
-    pytest.importorskip("mock_server.app")
     with serve() as (base_url, _):
         yield base_url
 

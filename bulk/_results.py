@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from liveness_kit.bulk._cases import Case
+from bulk._cases import Case
 
 Outcome = Literal["ok", "client_error", "failed", "invalid"]
 OUTCOMES: Final[tuple[Outcome, ...]] = ("ok", "client_error", "failed", "invalid")

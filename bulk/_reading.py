@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import IO, Final
 
+from bulk._errors import BulkInputError
+
 KiB: Final = 1024
 MiB: Final = 1024 * KiB
 GiB: Final = 1024 * MiB
@@ -23,10 +25,6 @@ ZIP64_EOCD_SIGNATURE: Final = b"PK\x06\x06"
 CENTRAL_RECORD_ALLOWANCE: Final = 1 * KiB  # bytes of central directory allowed per entry
 
 Source = bytes | bytearray | memoryview | str | os.PathLike[str]
-
-
-class BulkInputError(ValueError):
-    """The input archive as a whole cannot be used: not a ZIP, too many entries, too large."""
 
 
 class EntryError(Exception):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal, NamedTuple
 
-from liveness_kit.bulk._reading import (
+from bulk._reading import (
     DEFAULT_LIMITS,
     Archive,
     EntryError,

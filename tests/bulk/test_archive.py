@@ -12,7 +12,8 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from liveness_kit.bulk import (
+import fixtures
+from bulk import (
     SUMMARY_COLUMNS,
     CaseResult,
     archive_files,
@@ -20,8 +21,9 @@ from liveness_kit.bulk import (
     run_bulk,
     write_archive,
 )
-from liveness_kit.bulk import _archive as archive_module
-from tests.liveness_kit.bulk_support import (
+from bulk import _archive as archive_module
+from mock_server import Settings, create_app, issue_token
+from tests.bulk.support import (
     JPEG,
     PNG,
     FakeApi,
@@ -216,19 +218,10 @@ def _written(results: list[CaseResult], problems: list[Any], *, timings: bool) -
 
 
 def _example_and_app() -> tuple[Path, Any, str]:
-    fixtures = pytest.importorskip("fixtures")
-    if not hasattr(fixtures, "bulk_example_zip"):
-        pytest.skip("the fixtures corpus has no bulk example")
-    app_module = pytest.importorskip("mock_server.app")
-    from mock_server.auth import issue_token
-    from mock_server.config import Settings
-
-    try:
-        path = Path(fixtures.bulk_example_zip())
-    except Exception as error:  # the corpus is not built
-        pytest.skip(f"the bulk example is not available: {error}")
+    """The committed example archive and the mock: both are in the repository, so a
+    missing one is a failure, not a reason to skip."""
     settings = Settings()
-    return path, app_module.create_app(settings), issue_token(settings)
+    return Path(fixtures.bulk_example_zip()), create_app(settings), issue_token(settings)
 
 
 @pytest.mark.parametrize("api", ["v1", "v2"])

@@ -9,8 +9,9 @@ import anyio
 import httpx
 import pytest
 
-from liveness_kit import evaluate
-from liveness_kit.evaluate import Outcome, facematch_pairs, figures_of
+import evaluation
+import spec
+from evaluation import Outcome, facematch_pairs, figures_of
 from mock_server import Settings, create_app, issue_token
 from tests.mock_server.helpers import SECRET, jpeg, mp4
 
@@ -77,17 +78,17 @@ def test_evaluate_runs_a_corpus_against_the_mock(api: str, tmp_path: Path) -> No
         async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
 
             async def send(files: dict[str, tuple[str, bytes]]) -> httpx.Response:
-                return await client.post(evaluate.PATHS[api], files=files, headers=headers)
+                return await client.post(spec.PATHS[api], files=files, headers=headers)
 
-            return await evaluate.evaluate(send, api, CORPUS)
+            return await evaluation.evaluate(send, api, CORPUS)
 
     outcomes = anyio.run(run)
     assert len(outcomes) == len(CORPUS) + 2
     figures = figures_of(outcomes)
     assert figures.status_mismatches == 0 and figures.failures_to_process == 0
-    text = evaluate.report(figures, outcomes, "test", api)
+    text = evaluation.report(figures, outcomes, "test", api)
     assert "APCER print" in text and "false non-match" in text
-    document: dict[str, Any] = evaluate.as_json(figures, outcomes, "test", api)
+    document: dict[str, Any] = evaluation.as_json(figures, outcomes, "test", api)
     json.dumps(document)
     assert {o["name"] for o in document["outcomes"]} >= {"broken", "still_a+video_b"}
 
@@ -104,9 +105,41 @@ def test_a_live_clip_without_blink_is_expected_rejected_and_left_out_of_bpcer() 
             async def send(files: dict[str, tuple[str, bytes]]) -> httpx.Response:
                 return await client.post("/v2/liveness", files=files, headers=headers)
 
-            return await evaluate.evaluate(send, "v2", corpus)
+            return await evaluation.evaluate(send, "v2", corpus)
 
     (outcome,) = anyio.run(run)
-    assert outcome.label == evaluate.NO_BLINK
+    assert outcome.label == evaluation.NO_BLINK
     assert outcome.verdict == "fake" and outcome.as_expected
     assert figures_of([outcome]).bpcer.total == 0
+
+
+@pytest.mark.parametrize("api", ["v1", "v2"])
+def test_the_sender_posts_to_the_api_path_with_the_token(api: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(400, json={"detail": {"code": "x"}})
+
+    async def run() -> httpx.Response:
+        transport = httpx.MockTransport(answer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return await evaluation.sender(client, api, "tok")({"image": ("a.jpg", b"x")})
+
+    assert anyio.run(run).status_code == 400
+    (request,) = seen
+    assert request.url.path == spec.PATHS[api]
+    assert request.headers["Authorization"] == "Bearer tok"
+
+
+def test_a_transport_error_becomes_target_unreachable() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async def run() -> list[Outcome]:
+        transport = httpx.MockTransport(refuse)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return await evaluation.evaluate(evaluation.sender(client, "v2", "t"), "v2", CORPUS)
+
+    with pytest.raises(evaluation.TargetUnreachable, match="connection refused"):
+        anyio.run(run)

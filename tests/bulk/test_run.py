@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from liveness_kit.bulk import (
+from bulk import (
     CaseResult,
     Journal,
     JournalError,
@@ -21,8 +21,8 @@ from liveness_kit.bulk import (
     run_bulk,
     summary_rows,
 )
-from liveness_kit.bulk._running import _Sender
-from tests.liveness_kit.bulk_support import (
+from bulk._running import _Sender
+from tests.bulk.support import (
     JPEG,
     FakeApi,
     make_zip,

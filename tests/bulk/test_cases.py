@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from liveness_kit.bulk import BulkInputError, Limits, Problem, read_cases
-from liveness_kit.bulk import _cases as cases_module
-from tests.liveness_kit.bulk_support import JPEG, MP4, PNG, entry, make_zip, params, sample_zip
+from bulk import BulkInputError, Limits, Problem, read_cases
+from bulk import _cases as cases_module
+from tests.bulk.support import JPEG, MP4, PNG, entry, make_zip, params, sample_zip
 
 OK = ("ok_image.jpg", JPEG)
 

@@ -3,14 +3,18 @@
 ``read_cases`` checks an untrusted input archive and groups its entries into cases,
 ``run_bulk`` sends them (bounded concurrency, retries, an optional resume journal),
 ``write_archive`` writes the results as a deterministic ZIP. See docs/bulk.md.
+
+A client of the contract, like ``conformance``: it imports ``spec`` and never the mock.
 """
 
-from liveness_kit.bulk._archive import SUMMARY_COLUMNS, archive_files, summary_rows, write_archive
-from liveness_kit.bulk._cases import NAMING_RULE, Case, CaseSet, Media, Problem, read_cases
-from liveness_kit.bulk._journal import Journal, JournalError
-from liveness_kit.bulk._reading import DEFAULT_LIMITS, BulkInputError, Limits
-from liveness_kit.bulk._results import OUTCOMES, CaseResult, Outcome
-from liveness_kit.bulk._running import Api, Progress, run_bulk
+from bulk._archive import SUMMARY_COLUMNS, archive_files, summary_rows, write_archive
+from bulk._cases import NAMING_RULE, Case, CaseSet, Media, Problem, read_cases
+from bulk._client import make_client, preflight
+from bulk._errors import BulkError, BulkInputError, JournalError, TargetUnreachable
+from bulk._journal import Journal
+from bulk._reading import DEFAULT_LIMITS, Limits
+from bulk._results import OUTCOMES, CaseResult, Outcome
+from bulk._running import Api, Progress, run_bulk
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -18,6 +22,7 @@ __all__ = [
     "OUTCOMES",
     "SUMMARY_COLUMNS",
     "Api",
+    "BulkError",
     "BulkInputError",
     "Case",
     "CaseResult",
@@ -29,7 +34,10 @@ __all__ = [
     "Outcome",
     "Problem",
     "Progress",
+    "TargetUnreachable",
     "archive_files",
+    "make_client",
+    "preflight",
     "read_cases",
     "run_bulk",
     "summary_rows",

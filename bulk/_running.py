@@ -13,10 +13,10 @@ from typing import Final, Literal
 
 import httpx
 
-from liveness_kit.bulk._cases import Case
-from liveness_kit.bulk._journal import Journal
-from liveness_kit.bulk._reading import EntryError, MiB
-from liveness_kit.bulk._results import CaseResult
+from bulk._cases import Case
+from bulk._journal import Journal
+from bulk._reading import EntryError, MiB
+from bulk._results import CaseResult
 from spec import PATHS
 
 Api = Literal["v1", "v2"]

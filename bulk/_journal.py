@@ -9,15 +9,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from liveness_kit.bulk._cases import Case
-from liveness_kit.bulk._durable import fsync_directory
-from liveness_kit.bulk._results import CaseResult
+from bulk._cases import Case
+from bulk._durable import fsync_directory
+from bulk._errors import JournalError
+from bulk._results import CaseResult
 
 FORMAT: Final = "liveness-kit-bulk-journal/1"
-
-
-class JournalError(Exception):
-    """A journal that cannot be resumed from; the message says why."""
 
 
 class Journal:

@@ -9,15 +9,16 @@ import os
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any, Final
 
-from liveness_kit import __version__
-from liveness_kit.bulk._cases import Problem
-from liveness_kit.bulk._durable import replace_atomically
-from liveness_kit.bulk._results import OUTCOMES, CaseResult
+from bulk._cases import Problem
+from bulk._durable import replace_atomically
+from bulk._results import OUTCOMES, CaseResult
 
 FORMAT: Final = "liveness-kit-bulk/1"
+GENERATOR: Final = f"liveness-kit {metadata.version('liveness-kit')}"
 FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
 SUMMARY_COLUMNS: Final = (
     "case",
@@ -197,7 +198,7 @@ def _manifest(
     inputs.sort(key=lambda item: item["entry"])
     return {
         "format": FORMAT,
-        "generator": f"liveness-kit {__version__}",
+        "generator": GENERATOR,
         "options": options,
         "counts": {"cases": len(rows), **{o: counts[o] for o in OUTCOMES}},
         "problems": len(problems),
