@@ -82,9 +82,8 @@ def challenge(ctx: CheckContext) -> None:
         if not value.lower().startswith("bearer"):
             ctx.fail(
                 MissingChallenge(
-                    received=repr(value) if value else "no WWW-Authenticate header",
-                    expected="WWW-Authenticate: Bearer ...",
-                    context=_expect.describe(exchange),
+                    received=value,
+                    location=_expect.describe(exchange),
                     exchange=exchange,
                 )
             )
@@ -107,9 +106,9 @@ def missing_code(ctx: CheckContext) -> None:
         if exchange.response.status == 401 and code != "missing_token":
             ctx.fail(
                 UnexpectedErrorCode(
-                    received=repr(code),
-                    expected="'missing_token'",
-                    context=_expect.describe(exchange),
+                    received=code,
+                    expected="missing_token",
+                    location=_expect.describe(exchange),
                     exchange=exchange,
                 )
             )
