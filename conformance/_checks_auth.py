@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from conformance import _expect, _tokens
 from conformance._context import CheckContext
 from conformance._corpus import GENUINE_STILL, form
@@ -17,10 +15,6 @@ def probe(ctx: CheckContext, authorization: str | None, label: str) -> None:
     for api in ctx.apis:
         request = form(api, image=GENUINE_STILL, authorization=authorization, label=label)
         _expect.status(ctx, ctx.send(request), 401, label)
-
-
-def _minted(make: Callable[[str], str]) -> Callable[[CheckContext], str]:
-    return lambda ctx: make(ctx.config.token)
 
 
 @check(

@@ -5,6 +5,7 @@ import json
 from conformance import _expect
 from conformance._context import CheckContext
 from conformance._corpus import GENUINE_STILL, file_part, fixtures_labelled, form
+from conformance._errors import CorpusError
 from conformance._failures import FieldNotNamed, UnexpectedErrorCode
 from conformance._models import Exchange, Part, Request
 from conformance._registry import MUST, SHOULD, check
@@ -107,10 +108,7 @@ def not_multipart(ctx: CheckContext) -> None:
     clause="components.responses.BadRequest; " + ERRORS_CLAUSE,
 )
 def broken_media(ctx: CheckContext) -> None:
-    broken = fixtures_labelled("broken")
-    if not broken:
-        ctx.skip("the fixtures hold no broken media")
-    for item in broken:
+    for item in fixtures_labelled("broken"):
         for api in ctx.apis:
             request = form(
                 api,
@@ -129,12 +127,10 @@ def broken_media(ctx: CheckContext) -> None:
 )
 def disguised_video(ctx: CheckContext) -> None:
     candidates = [
-        item
-        for item in fixtures_labelled("broken")
-        if item.role == "video" and not item.media_type.endswith("mp4")
+        item for item in fixtures_labelled("broken", "video") if not item.media_type.endswith("mp4")
     ]
     if not candidates:
-        ctx.skip("the fixtures hold no non-MP4 video")
+        raise CorpusError("the fixture corpus holds no broken video that is not an MP4")
     for item in candidates:
         part = file_part("video", item.name, filename="selfie.mp4", content_type="video/mp4")
         for api in ctx.apis:
@@ -260,9 +256,7 @@ def structure_before_tuning(ctx: CheckContext) -> None:
     clause=ERRORS_CLAUSE,
 )
 def tuning_before_content(ctx: CheckContext) -> None:
-    broken = [m for m in fixtures_labelled("broken") if m.role == "image"]
-    if not broken:
-        ctx.skip("the fixtures hold no broken still")
+    broken = fixtures_labelled("broken", "image")
     part = file_part("image", broken[0].name)
     for api in ctx.apis:
         request = form(

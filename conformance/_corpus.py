@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import spec
+from conformance._errors import CorpusError
 from conformance._models import BEARER, Part, Request
 from conformance._submission import Submission
 
@@ -48,7 +49,7 @@ def media(name: str) -> Media:
         None,
     )
     if fixture is None:
-        raise KeyError(f"no fixture named {name!r}")
+        raise CorpusError(f"the fixture corpus holds no fixture named {name!r}")
     return Media(
         name=fixture.name,
         filename=fixture.filename,
@@ -61,8 +62,14 @@ def media(name: str) -> Media:
     )
 
 
-def fixtures_labelled(label: str) -> list[Media]:
-    return [media(fixture.name) for fixture in _load_fixtures().by_label(label)]
+def fixtures_labelled(label: str, role: str | None = None) -> list[Media]:
+    """The fixtures with ``label`` (and ``role``, when given); raises CorpusError when none."""
+    found = [media(fixture.name) for fixture in _load_fixtures().by_label(label)]
+    found = [item for item in found if role is None or item.role == role]
+    if not found:
+        wanted = f"{label} {role}" if role else label
+        raise CorpusError(f"the fixture corpus holds no {wanted} media")
+    return found
 
 
 def file_part(

@@ -23,3 +23,7 @@ class DuplicateCheckError(ConformanceError):
 
 class BodyShapeError(ConformanceError):
     """A body an invariant was asked to judge lacks the shape its schema gives it."""
+
+
+class CorpusError(ConformanceError):
+    """The fixture corpus the suite ships with lacks media a check needs (a broken install)."""

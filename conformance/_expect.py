@@ -151,14 +151,6 @@ def success(ctx: CheckContext, exchange: Exchange, why: str = "") -> Any:
     return valid_body(ctx, exchange)
 
 
-def body_or_none(exchange: Exchange) -> Any:
-    """The parsed body of a 200, whatever its shape (for checks that tolerate bad bodies)."""
-    if exchange.response.status != 200:
-        return None
-    body = exchange.response.json_or_none()
-    return body if isinstance(body, dict) else None
-
-
 def validation_fields(body: Any) -> set[str]:
     """The field names a 422 body reports, in any location."""
     names: set[str] = set()

@@ -339,7 +339,6 @@ class Invariant:
 INVARIANTS: tuple[Invariant, ...] = tuple(
     Invariant(invariant_id, title, rule) for invariant_id, (title, rule) in RULES.items()
 )
-INVARIANTS_BY_ID = {item.id: item for item in INVARIANTS}
 
 
 def check_invariants(
