@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from conformance._models import Exchange
@@ -75,6 +75,11 @@ class Failure(Exception):
     def __post_init__(self) -> None:
         Exception.__init__(self, self.message)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception pickles its args; a failure is rebuilt from its fields instead.
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        return _rebuild, (type(self), values)
+
     @property
     def received_text(self) -> str:
         raise NotImplementedError
@@ -116,6 +121,10 @@ class Failure(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def _rebuild(kind: type[Failure], values: dict[str, Any]) -> Failure:
+    return kind(**values)
 
 
 def deduplicate(failures: list[Failure]) -> list[Failure]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
+import pickle
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -218,3 +220,22 @@ def test_kinds_with_equal_fields_do_not_share_a_key() -> None:
     wrong = WrongType(received=ERRORS[:1], expected="ErrorBody", api="v1", status=400)
     assert missing.dedup_key != wrong.dedup_key
     assert missing.operation == ""
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"), MESSAGES, ids=[f"{f.kind}-{i}" for i, (f, _) in enumerate(MESSAGES)]
+)
+def test_a_failure_survives_pickling_and_copying(failure: Failure, message: str) -> None:
+    for clone in (pickle.loads(pickle.dumps(failure)), copy.copy(failure)):
+        assert type(clone) is type(failure)
+        assert clone.message == message
+        assert clone.dedup_key == failure.dedup_key
+
+
+def test_a_failure_with_its_exchange_pickles() -> None:
+    failure = UnexpectedStatus(
+        received=503, expected=frozenset({200}), exchange=_exchange("a"), location="here"
+    )
+    clone = pickle.loads(pickle.dumps(failure))
+    assert clone.exchange == failure.exchange
+    assert clone.dedup_key == failure.dedup_key
