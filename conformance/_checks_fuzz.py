@@ -48,7 +48,7 @@ def fuzz_server_error(ctx: CheckContext) -> None:
     id="FUZZ-002",
     severity=MUST,
     title="Generated requests get documented status codes",
-    clause="paths./liveness.post.responses; paths./v2/liveness.post.responses",
+    clause=_expect.RESPONSES_CLAUSE,
     profile=Profile.FUZZ,
 )
 def fuzz_status(ctx: CheckContext) -> None:

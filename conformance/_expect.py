@@ -24,6 +24,12 @@ from conformance._failures import (
 from conformance._models import Exchange
 
 JSON_MEDIA_TYPE = "application/json"
+RESPONSES_CLAUSE = "; ".join(f"paths.{path}.post.responses" for path in spec.PATHS.values())
+
+
+def documented_anywhere() -> frozenset[int]:
+    """Every status the spec documents, on any operation (for titles)."""
+    return frozenset(code for api in spec.PATHS for code in spec.documented_statuses(api))
 
 
 def describe(exchange: Exchange) -> str:
