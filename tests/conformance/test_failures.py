@@ -155,7 +155,7 @@ def test_every_kind_is_exported_and_has_its_own_title() -> None:
     assert {kind.__name__ for kind in FAILURE_KINDS} <= set(conformance.__all__)
 
 
-def test_a_kind_without_a_title_is_refused() -> None:
+def test_a_kind_of_ones_own_must_state_a_title() -> None:
     with pytest.raises(TypeError, match="Untitled"):
 
         @dataclass(eq=False, kw_only=True)
@@ -165,7 +165,19 @@ def test_a_kind_without_a_title_is_refused() -> None:
     @dataclass(eq=False, kw_only=True)
     class Titled(Failure):
         title: ClassVar[str] = "titled"
+        received: int
 
+        @property
+        def received_text(self) -> str:
+            return f"{self.received} things"
+
+        @property
+        def expected_text(self) -> str:
+            return "none"
+
+    own = Titled(received=3, location="here")
+    assert own.message == "here\nReceived: 3 things\nExpected: none"
+    assert own.dedup_key == ("Titled", "")
     assert Titled not in FAILURE_KINDS  # the tuple is fixed once the module is loaded
 
 
