@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from conformance import _expect, _tokens
 from conformance._context import CheckContext
 from conformance._corpus import GENUINE_STILL, form
@@ -17,10 +15,6 @@ def probe(ctx: CheckContext, authorization: str | None, label: str) -> None:
     for api in ctx.apis:
         request = form(api, image=GENUINE_STILL, authorization=authorization, label=label)
         _expect.status(ctx, ctx.send(request), 401, label)
-
-
-def _minted(make: Callable[[str], str]) -> Callable[[CheckContext], str]:
-    return lambda ctx: make(ctx.config.token)
 
 
 @check(
@@ -82,9 +76,8 @@ def challenge(ctx: CheckContext) -> None:
         if not value.lower().startswith("bearer"):
             ctx.fail(
                 MissingChallenge(
-                    received=repr(value) if value else "no WWW-Authenticate header",
-                    expected="WWW-Authenticate: Bearer ...",
-                    context=_expect.describe(exchange),
+                    received=value,
+                    location=_expect.describe(exchange),
                     exchange=exchange,
                 )
             )
@@ -107,9 +100,9 @@ def missing_code(ctx: CheckContext) -> None:
         if exchange.response.status == 401 and code != "missing_token":
             ctx.fail(
                 UnexpectedErrorCode(
-                    received=repr(code),
-                    expected="'missing_token'",
-                    context=_expect.describe(exchange),
+                    received=code,
+                    expected="missing_token",
+                    location=_expect.describe(exchange),
                     exchange=exchange,
                 )
             )

@@ -47,9 +47,9 @@ def _verdict(
     if problems:
         ctx.fail(
             VerdictMismatch(
-                received="; ".join(problems),
-                expected=f"the verdict its label implies ({label})",
-                context=_expect.describe(exchange),
+                received=tuple(problems),
+                expected=label,
+                location=_expect.describe(exchange),
                 exchange=exchange,
             )
         )

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import base64
 import functools
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import spec
+from conformance._errors import CorpusError
 from conformance._models import BEARER, Part, Request
+from conformance._submission import Submission
 
 GENUINE_STILL = "genuine_still"
 GENUINE_VIDEO = "genuine_video"
 OTHER_PERSON_VIDEO = "impostor_video"
-FIELD_FOR_ROLE = {"image": "image", "video": "video"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def media(name: str) -> Media:
         None,
     )
     if fixture is None:
-        raise KeyError(f"no fixture named {name!r}")
+        raise CorpusError(f"the fixture corpus holds no fixture named {name!r}")
     return Media(
         name=fixture.name,
         filename=fixture.filename,
@@ -62,8 +62,14 @@ def media(name: str) -> Media:
     )
 
 
-def fixtures_labelled(label: str) -> list[Media]:
-    return [media(fixture.name) for fixture in _load_fixtures().by_label(label)]
+def fixtures_labelled(label: str, role: str | None = None) -> list[Media]:
+    """The fixtures with ``label`` (and ``role``, when given); raises CorpusError when none."""
+    found = [media(fixture.name) for fixture in _load_fixtures().by_label(label)]
+    found = [item for item in found if role is None or item.role == role]
+    if not found:
+        wanted = f"{label} {role}" if role else label
+        raise CorpusError(f"the fixture corpus holds no {wanted} media")
+    return found
 
 
 def file_part(
@@ -98,6 +104,7 @@ def form(
     extra: tuple[Part, ...] = (),
     authorization: str | None = BEARER,
     label: str = "",
+    expected_code: str | None = None,
 ) -> Request:
     parts: list[Part] = []
     if image is not None:
@@ -107,7 +114,11 @@ def form(
     parts.extend(Part.text(key, value) for key, value in (tuning or {}).items())
     parts.extend(extra)
     return Request(
-        path=spec.PATHS[api], parts=tuple(parts), authorization=authorization, label=label
+        path=spec.PATHS[api],
+        parts=tuple(parts),
+        authorization=authorization,
+        label=label,
+        expected_code=expected_code,
     )
 
 
@@ -122,10 +133,15 @@ class Scenario:
     image_as_base64: bool = False
 
     @property
+    def submission(self) -> Submission:
+        """What its requests submit, as the invariants see it."""
+        return Submission(
+            image=self.image is not None, video=self.video is not None, tuning=dict(self.tuning)
+        )
+
+    @property
     def mode(self) -> str:
-        if self.image and self.video:
-            return "image_video"
-        return "image" if self.image else "video"
+        return self.submission.mode
 
     def request(self, api: str) -> Request:
         if self.image_as_base64:
@@ -140,38 +156,6 @@ class Scenario:
         return form(
             api, image=self.image, video=self.video, tuning=dict(self.tuning), label=self.name
         )
-
-    @property
-    def values(self) -> dict[str, str]:
-        """Every tuning value in effect: the request's, or the default."""
-        effective = {
-            name: field.default
-            for name, field in spec.tuning_fields().items()
-            if field.default is not None
-        }
-        effective.update(dict(self.tuning))
-        return effective
-
-    @property
-    def enhanced(self) -> bool:
-        return self.values["enhanced_detection"].lower() == "true"
-
-    @property
-    def sampled(self) -> bool:
-        return self.video is not None and (self.image is None or self.enhanced)
-
-    @property
-    def legacy(self) -> bool:
-        return self.mode == "image_video" and not self.enhanced
-
-    def expected_sampled_frames(self, total: int) -> int:
-        values = self.values
-        rate = int(values["frame_sampling_rate"])
-        return min(int(values["max_frames_to_analyze"]), math.ceil(total / rate))
-
-    @property
-    def unique_id(self) -> str | None:
-        return dict(self.tuning).get("unique_id")
 
 
 SCENARIOS: tuple[Scenario, ...] = (

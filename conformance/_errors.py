@@ -19,3 +19,11 @@ class TransportError(ConformanceError):
 
 class DuplicateCheckError(ConformanceError):
     """Two checks were registered under the same id."""
+
+
+class BodyShapeError(ConformanceError):
+    """A body an invariant was asked to judge lacks the shape its schema gives it."""
+
+
+class CorpusError(ConformanceError):
+    """The fixture corpus the suite ships with lacks media a check needs (a broken install)."""

@@ -13,29 +13,37 @@ from conformance._failures import (
     Failure,
     MalformedJson,
     MissingField,
+    SchemaError,
     SchemaViolation,
     ServerError,
     UndocumentedStatus,
     UnexpectedStatus,
     WrongContentType,
     WrongType,
-    show,
 )
 from conformance._models import Exchange
 
 JSON_MEDIA_TYPE = "application/json"
-DOCUMENTED_STATUSES = frozenset({200, 400, 401, 413, 422})
+RESPONSES_CLAUSE = "; ".join(f"paths.{path}.post.responses" for path in spec.PATHS.values())
+
+
+def documented_anywhere() -> frozenset[int]:
+    """Every status the spec documents, on any operation (for titles)."""
+    return frozenset(code for api in spec.PATHS for code in spec.documented_statuses(api))
 
 
 def describe(exchange: Exchange) -> str:
-    request = exchange.request
-    label = f" ({request.label})" if request.label else ""
-    return f"{request.method} {request.path}{label}"
+    return exchange.request.location
 
 
-def received_status(exchange: Exchange) -> str:
-    body = exchange.response.content[:160].decode("utf-8", "replace")
-    return f"{exchange.response.status} {body!r}" if body else str(exchange.response.status)
+def body_excerpt(exchange: Exchange) -> str:
+    """The start of the response body, as text (for status failures)."""
+    return exchange.response.content[:160].decode("utf-8", "replace")
+
+
+def documented(exchange: Exchange) -> frozenset[int]:
+    """The statuses the spec documents for the operation the exchange called."""
+    return spec.documented_statuses(exchange.request.api)
 
 
 def status(
@@ -44,12 +52,13 @@ def status(
     allowed = frozenset({expected}) if isinstance(expected, int) else expected
     if exchange.response.status in allowed:
         return True
-    wanted = " or ".join(str(code) for code in sorted(allowed))
     ctx.fail(
         UnexpectedStatus(
-            received=received_status(exchange),
-            expected=wanted + (f" ({why})" if why else ""),
-            context=describe(exchange),
+            received=exchange.response.status,
+            expected=allowed,
+            reason=why,
+            body=body_excerpt(exchange),
+            location=describe(exchange),
             exchange=exchange,
         )
     )
@@ -62,9 +71,10 @@ def json_content(ctx: CheckContext, exchange: Exchange) -> bool:
         return True
     ctx.fail(
         WrongContentType(
-            received=repr(exchange.response.headers.get("content-type", "<none>")),
-            expected=f"{JSON_MEDIA_TYPE!r}",
-            context=f"{describe(exchange)} answered {exchange.response.status}",
+            received=exchange.response.headers.get("content-type"),
+            expected=JSON_MEDIA_TYPE,
+            status=exchange.response.status,
+            location=describe(exchange),
             exchange=exchange,
         )
     )
@@ -77,9 +87,9 @@ def parsed(ctx: CheckContext, exchange: Exchange) -> tuple[bool, Any]:
     except ValueError:
         ctx.fail(
             MalformedJson(
-                received=repr(exchange.response.content[:120]),
-                expected="a JSON document",
-                context=f"{describe(exchange)} answered {exchange.response.status}",
+                received=exchange.response.content[:120],
+                status=exchange.response.status,
+                location=describe(exchange),
                 exchange=exchange,
             )
         )
@@ -94,10 +104,10 @@ def schema_failures(exchange: Exchange, body: Any) -> list[Failure]:
     except ValueError:
         return []
     validator = spec.schema_validator(name)
-    grouped: dict[type[Failure], list[str]] = {}
+    grouped: dict[type[MissingField | WrongType | SchemaViolation], list[SchemaError]] = {}
     for error in validator.iter_errors(body):
         leaf = _leaf(error)
-        kind: type[Failure]
+        kind: type[MissingField | WrongType | SchemaViolation]
         if leaf.validator == "required":
             kind = MissingField
         elif leaf.validator == "type":
@@ -105,15 +115,18 @@ def schema_failures(exchange: Exchange, body: Any) -> list[Failure]:
         else:
             kind = SchemaViolation
         where = "/".join(str(part) for part in leaf.absolute_path) or "<root>"
-        grouped.setdefault(kind, []).append(f"{where}: {leaf.message}")
+        item = SchemaError(path=where, validator=str(leaf.validator), message=leaf.message)
+        grouped.setdefault(kind, []).append(item)
     return [
         kind(
-            received="; ".join(messages[:5]) + (" ..." if len(messages) > 5 else ""),
-            expected=f"a body matching {name} ({api}, status {exchange.response.status})",
-            context=describe(exchange),
+            received=tuple(errors),
+            expected=name,
+            api=api,
+            status=exchange.response.status,
+            location=describe(exchange),
             exchange=exchange,
         )
-        for kind, messages in grouped.items()
+        for kind, errors in grouped.items()
     ]
 
 
@@ -144,14 +157,6 @@ def success(ctx: CheckContext, exchange: Exchange, why: str = "") -> Any:
     return valid_body(ctx, exchange)
 
 
-def body_or_none(exchange: Exchange) -> Any:
-    """The parsed body of a 200, whatever its shape (for checks that tolerate bad bodies)."""
-    if exchange.response.status != 200:
-        return None
-    body = exchange.response.json_or_none()
-    return body if isinstance(body, dict) else None
-
-
 def validation_fields(body: Any) -> set[str]:
     """The field names a 422 body reports, in any location."""
     names: set[str] = set()
@@ -163,17 +168,14 @@ def validation_fields(body: Any) -> set[str]:
     return names
 
 
-__all__ = ["DOCUMENTED_STATUSES", "show"]
-
-
 def no_server_error(ctx: CheckContext, exchanges: Iterable[Exchange]) -> None:
     for exchange in exchanges:
         if exchange.response.status >= 500:
             ctx.fail(
                 ServerError(
-                    received=received_status(exchange),
-                    expected="a documented 2xx or 4xx status",
-                    context=describe(exchange),
+                    received=exchange.response.status,
+                    body=body_excerpt(exchange),
+                    location=describe(exchange),
                     exchange=exchange,
                 )
             )
@@ -181,12 +183,14 @@ def no_server_error(ctx: CheckContext, exchanges: Iterable[Exchange]) -> None:
 
 def documented_status(ctx: CheckContext, exchanges: Iterable[Exchange]) -> None:
     for exchange in exchanges:
-        if exchange.response.status not in DOCUMENTED_STATUSES:
+        allowed = documented(exchange)
+        if exchange.response.status not in allowed:
             ctx.fail(
                 UndocumentedStatus(
-                    received=received_status(exchange),
-                    expected="one of " + ", ".join(map(str, sorted(DOCUMENTED_STATUSES))),
-                    context=describe(exchange),
+                    received=exchange.response.status,
+                    expected=allowed,
+                    body=body_excerpt(exchange),
+                    location=describe(exchange),
                     exchange=exchange,
                 )
             )

@@ -35,7 +35,9 @@ class Request:
     """A request the suite sends; equal requests are sent once and their exchange reused.
 
     ``authorization`` may hold ``$TOKEN`` (or ``$EXPIRED_TOKEN``), substituted at send time
-    and kept masked in reports.
+    and kept masked in reports. ``expected_code`` is the ``detail.code`` an error answer to
+    it must carry, when the request states one (ERR-003 checks it); like ``label`` it is
+    not part of the request's identity.
     """
 
     path: str
@@ -45,6 +47,7 @@ class Request:
     body: bytes | None = None
     content_type: str | None = None
     label: str = field(default="", compare=False)
+    expected_code: str | None = field(default=None, compare=False)
 
     def fields(self) -> dict[str, str]:
         """The plain text fields (the last value of each name)."""
@@ -60,6 +63,12 @@ class Request:
     @property
     def api(self) -> str:
         return "v2" if self.path.rstrip("/").endswith("/v2/liveness") else "v1"
+
+    @property
+    def location(self) -> str:
+        """``METHOD /path (label)``: how failures name the request."""
+        label = f" ({self.label})" if self.label else ""
+        return f"{self.method} {self.path}{label}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from spec._document import (
 from spec._mapping import v1_from_v2
 from spec._tuning import TuningField, tuning_fields
 from spec._validation import (
+    documented_statuses,
+    error_statuses,
     request_branches,
     response_errors,
     response_schema_name,
@@ -35,6 +37,8 @@ __all__ = [
     "VIEWS",
     "TuningField",
     "component",
+    "documented_statuses",
+    "error_statuses",
     "invariants",
     "load_spec",
     "request_branches",

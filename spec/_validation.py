@@ -31,6 +31,21 @@ def schema_validator(name: str) -> Draft202012Validator:
     )
 
 
+@functools.cache
+def documented_statuses(api: str) -> frozenset[int]:
+    """The status codes ``paths.<path of api>.post.responses`` documents, read from the spec."""
+    if api not in PATHS:
+        raise ValueError(f"expected api 'v1' or 'v2' but got api={api!r}")
+    responses = _parsed()["paths"][PATHS[api]]["post"]["responses"]
+    return frozenset(int(code) for code in responses)
+
+
+@functools.cache
+def error_statuses(api: str) -> frozenset[int]:
+    """The documented statuses of ``api`` that answer an error (every one but the 2xx)."""
+    return frozenset(code for code in documented_statuses(api) if not 200 <= code < 300)
+
+
 def response_schema_name(api: str, status: int) -> str:
     """The schema a response of ``api`` ("v1" or "v2") with ``status`` must match."""
     if api not in PATHS:

@@ -177,7 +177,6 @@ class Memo:
     def __init__(self, app: App) -> None:
         self.app = app
         self.cache: dict[str, tuple[int, dict[str, str], bytes]] = {}
-        self.misses = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -196,7 +195,6 @@ class Memo:
             + call.body
         ).hexdigest()
         if key not in self.cache:
-            self.misses += 1
             await call_app(self.app, call, scope)
             self.cache[key] = (call.status, dict(call.response_headers), call.response_body)
         call.status, headers, call.response_body = self.cache[key]
