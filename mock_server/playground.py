@@ -38,6 +38,7 @@ from mock_server.pages import (
     spec_json,
     spec_yaml,
 )
+from mock_server.responses import error_response
 
 UPLOAD_OVERHEAD_BYTES: Final = 64 * 1024  # the form's framing and small fields
 UPLOAD_FIELDS: Final = 4
@@ -59,10 +60,6 @@ def routes(settings: Settings, *, target_url: str | None = None) -> list[BaseRou
         Route("/playground/bulk/{job_id}", _bulk_progress(board), methods=["GET"]),
         Route("/playground/bulk/{job_id}/archive", _bulk_archive(board), methods=["GET"]),
     ]
-
-
-def error_response(error: PlaygroundError) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status)
 
 
 def _bulk_start(
