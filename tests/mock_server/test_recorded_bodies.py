@@ -41,7 +41,7 @@ def test_the_recording_covers_the_grid() -> None:
     assert statuses == {200, 400, 401, 413, 422}
 
 
-def test_a_changed_body_is_noticed() -> None:
+def test_one_recorded_answer_is_reproduced() -> None:
     case = next(case for case in record_bodies.cases() if case.id == "v2/image/no_face/defaults")
     recorded = _recording()["cases"][case.id]
     answer = record_bodies.answers([case])[case.id]
