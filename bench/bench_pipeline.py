@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.bench_pipeline [--rounds 15] [--media DIR]
 
-Decode + analysis (``analyze_bytes``) of genuine_still.jpg (640x480 JPEG) and
+Decode + analysis (``media.decode_image``/``media.open_video``, then ``pipeline.analyze``,
+as the server does) of genuine_still.jpg (640x480 JPEG) and
 genuine_video.mp4 (5 s, 640x480, 150 frames): image only, video only, image+video
 enhanced (default tuning) and legacy, plus PyAV's own decode of every frame of the clip.
 The cases are interleaved round by round so that a change in the machine's load touches
@@ -24,8 +25,9 @@ import av
 
 from bench._report import machine, percentile, write_section
 from mock_server._cascades import load_cascades
-from mock_server.analysis import Tuning
-from mock_server.pipeline import analyze_bytes
+from mock_server.analysis import Analysis, Tuning
+from mock_server.media import decode_image, open_video
+from mock_server.pipeline import analyze
 
 STILL: Final = "genuine_still"
 CLIP: Final = "genuine_video"
@@ -57,6 +59,15 @@ def pyav_decode(clip: bytes) -> int:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         return sum(1 for _ in container.decode(stream))
+
+
+def analyze_bytes(image: bytes | None, video: bytes | None, tuning: Tuning) -> Analysis:
+    """Decode the media and analyse them, as the server does."""
+    return analyze(
+        image=decode_image(image) if image is not None else None,
+        video=open_video(video) if video is not None else None,
+        tuning=tuning,
+    )
 
 
 def _timed(call: Callable[[], object]) -> float:
@@ -94,7 +105,7 @@ def report(times: dict[str, list[float]], rounds: int, still: bytes, clip: bytes
         "## Reference pipeline latency (`python -m bench.bench_pipeline`)",
         "",
         f"`.venv/bin/python -m bench.bench_pipeline --rounds {rounds}`; {machine()}.",
-        f"In process, `analyze_bytes` (decode + analysis) on {STILL}.jpg ({len(still)} bytes) "
+        f"In process, decode + `analyze` on {STILL}.jpg ({len(still)} bytes) "
         f"and {CLIP}.mp4 ({len(clip)} bytes, {frames} frames); cases interleaved per round.",
         "",
         "| case | p50 ms | p95 ms | n |",

@@ -1,15 +1,18 @@
-"""The one internal result of an analysis, rendered by the HTTP layer to v1 and v2."""
+"""The one internal result of an analysis, rendered by the HTTP layer to v1 and v2, and
+the typed tuning it was made with (defaults and ranges from the contract's tuning fields).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Final, Literal
+
+import spec
 
 Verdict = Literal["real", "fake"]
 Mode = Literal["image", "video", "image_video"]
-
-REAL: Final = "real"
-FAKE: Final = "fake"
 
 NO_FACE: Final = "no_face"
 MULTIPLE_FACES: Final = "multiple_faces"
@@ -34,20 +37,62 @@ CUE_FIRES_AT: Final = 0.5
 CUE_REASONS: Final = {PRINT_CUE: SPOOF_PRINT, SCREEN_CUE: SPOOF_SCREEN}
 
 
+# The contract's tuning fields, read once.
+TUNING_FIELDS: Final = spec.tuning_fields()
+THRESHOLD_DECIMALS: Final = 4  # the decimals facematch_threshold accepts (its pattern)
+
+
+def number(value: float) -> float:
+    """A confidence as the contract shows it: finite, in [0, 1], 4 decimals."""
+    value = float(value)
+    if not math.isfinite(value):
+        return 0.0
+    return round(min(1.0, max(0.0, value)), 4)
+
+
+def _typed(name: str, text: str) -> bool | int | float:
+    """A valid tuning string as the value :class:`Tuning` holds."""
+    if name == "enhanced_detection":
+        return text.lower() == "true"
+    if name == "facematch_threshold":
+        return round(float(text), THRESHOLD_DECIMALS)
+    return int(text)
+
+
+def _default(name: str) -> bool | int | float:
+    default = TUNING_FIELDS[name].default
+    assert default is not None, f"the contract gives {name} no default"
+    return _typed(name, default)
+
+
 @dataclass(frozen=True, slots=True)
 class Tuning:
-    enhanced_detection: bool = True
-    frame_sampling_rate: int = 15
-    max_frames_to_analyze: int = 20
-    facematch_frames: int = 3
-    facematch_threshold: float = 0.6
+    """The tuning of one analysis; every default and range is the contract's."""
+
+    enhanced_detection: bool = bool(_default("enhanced_detection"))
+    frame_sampling_rate: int = int(_default("frame_sampling_rate"))
+    max_frames_to_analyze: int = int(_default("max_frames_to_analyze"))
+    facematch_frames: int = int(_default("facematch_frames"))
+    facematch_threshold: float = float(_default("facematch_threshold"))
 
     def __post_init__(self) -> None:
-        for name in ("frame_sampling_rate", "max_frames_to_analyze", "facematch_frames"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
-        if not 0.0 <= self.facematch_threshold <= 1.0:
-            raise ValueError("facematch_threshold must be between 0 and 1")
+        for item in fields(self):
+            rule = TUNING_FIELDS[item.name]
+            value = getattr(self, item.name)
+            if rule.minimum is not None and value < rule.minimum:
+                raise ValueError(f"{item.name} must be at least {rule.minimum:g}")
+            if rule.maximum is not None and value > rule.maximum:
+                raise ValueError(f"{item.name} must be at most {rule.maximum:g}")
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str]) -> Tuning:
+        """The tuning of valid tuning strings; a field not given takes its default."""
+        given = {
+            item.name: _typed(item.name, values[item.name])
+            for item in fields(cls)
+            if item.name in values
+        }
+        return cls(**given)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

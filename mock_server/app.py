@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 import anyio
 from starlette.applications import Starlette
@@ -33,7 +33,8 @@ from mock_server.form import Part, read_form
 from mock_server.inputs import Inputs, image_bytes, inputs_from_form
 from mock_server.logs import LOG_LEVEL_VARIABLE, configure_logging, log_access, server_log
 from mock_server.pipeline import analyze
-from mock_server.render import json_bytes, render
+from mock_server.render import render
+from mock_server.responses import error_response, json_response
 from mock_server.scenarios import (
     APPLIED_HEADER,
     SCENARIO_HEADER,
@@ -43,7 +44,6 @@ from mock_server.scenarios import (
     preferred_example,
 )
 
-JSON: Final = "application/json"
 SNIFF_BYTES: Final = 64
 
 
@@ -189,17 +189,6 @@ def _unexpected(error: Exception, exchange: Exchange) -> ApiError:
     part = "video" if exchange.mode in ("video", "image_video") else "image"
     code = media_code("corrupt", part)
     return BadRequest(code, f"{part}: the media cannot be analysed", part=part)
-
-
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(json_bytes(body), status_code=status, media_type=JSON)
-
-
-def error_response(error: ApiError) -> Response:
-    response = json_response(error.body(), error.status)
-    for name, value in error.headers.items():
-        response.headers[name] = value.encode("ascii", "replace").decode("ascii")
-    return response
 
 
 def _log(exchange: Exchange, status: int, started: float) -> None:

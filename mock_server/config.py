@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Final
 
 # Public on purpose: anyone may mint tokens for a development server. 64+ bytes, so
@@ -69,10 +69,6 @@ class Settings:
         for name in LIMIT_FIELDS:
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
-
-    def with_overrides(self, **changes: Any) -> Settings:
-        """A copy with the given fields changed; ``None`` values are ignored."""
-        return replace(self, **{key: value for key, value in changes.items() if value is not None})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -8,7 +8,8 @@
      ├── BadRequest               400  not_multipart | malformed_multipart | duplicate_part
      │                                 | missing_media | media content codes
      ├── ValidationFailed         422  every invalid tuning value and unknown field at once
-     └── RouteError               404 / 405 for paths and methods outside the contract
+     ├── RouteError               404 / 405 for paths and methods outside the contract
+     └── PlaygroundError          any status, for the playground's own endpoints
 
 Handlers raise these; ``app`` turns them into responses at one boundary, where any other
 exception from a third-party library is mapped too, so no client input becomes a 500.
@@ -122,6 +123,14 @@ class RouteError(ApiError):
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str]) -> None:
         super().__init__(code, message, headers=headers)
+        self.status = status
+
+
+class PlaygroundError(ApiError):
+    """A request to a playground endpoint (outside the contract) that cannot be served."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(code, message)
         self.status = status
 
 

@@ -14,7 +14,7 @@ counted (not parsed) against ``max_body_bytes``.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Final
 
@@ -112,8 +112,9 @@ def declared_length(value: str | None, settings: Settings) -> None:
 class _Collector:
     """Callbacks for the low-level parser; builds a Form and enforces the part limits."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, files: Mapping[str, int]) -> None:
         self.settings = settings
+        self.files = files
         self.form = Form()
         self.error: BadRequest | None = None  # the first framing or duplicate problem
         self.ended = False
@@ -209,7 +210,7 @@ class _Collector:
             filename=raw_filename.decode("utf-8", "replace") if raw_filename is not None else None,
             content_type=content_type,
         )
-        if name in spec.MEDIA_FIELDS:
+        if name in self.files:
             part.spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by Form.close
                 max_size=self.settings.spool_memory_bytes, mode="w+b"
             )
@@ -219,11 +220,7 @@ class _Collector:
         self._current = part
 
     def _limit(self, name: str) -> int:
-        if name == "image":
-            return self.settings.max_image_bytes
-        if name == "video":
-            return self.settings.max_video_bytes
-        return self.settings.max_field_bytes
+        return self.files.get(name, self.settings.max_field_bytes)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         size = end - start
@@ -251,8 +248,14 @@ async def read_form(
     content_type: str | None,
     content_length: str | None,
     settings: Settings,
+    *,
+    files: Mapping[str, int] | None = None,
 ) -> Form:
-    """Parse the body; raises PayloadTooLarge or BadRequest, in the contract's precedence."""
+    """Parse the body; raises PayloadTooLarge or BadRequest, in the contract's precedence.
+
+    ``files`` names the parts spooled to temporary files, each with its byte limit (by
+    default the contract's media fields, within the settings' limits); any other part is
+    a field kept in memory, up to ``max_field_bytes``."""
     declared_length(content_length, settings)
     received = 0
     try:
@@ -260,7 +263,9 @@ async def read_form(
     except BadRequest as error:
         await _drain(chunks, received, settings)
         raise error from None
-    collector = _Collector(settings)
+    if files is None:
+        files = {"image": settings.max_image_bytes, "video": settings.max_video_bytes}
+    collector = _Collector(settings, files)
     parser = MultipartParser(
         boundary,
         collector.callbacks(),  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import spec
-from mock_server.analysis import Mode, Tuning
+from mock_server.analysis import TUNING_FIELDS, Mode, Tuning
 from mock_server.errors import (
     EMPTY_FILE,
     INVALID_BASE64,
@@ -52,20 +52,25 @@ def inputs_from_form(form: Form) -> Inputs:
     mode: Mode = "image_video" if image and video else ("image" if image else "video")
     return Inputs(
         mode=mode,
-        tuning=tuning_from_values(values),
-        image_type=values.get("image_type", "file"),
+        tuning=Tuning.from_values(values),
+        image_type=values.get("image_type", _default("image_type")),
         unique_id=values.get("unique_id"),
         image=image,
         video=video,
     )
 
 
+def _default(name: str) -> str:
+    default = TUNING_FIELDS[name].default
+    assert default is not None, f"the contract gives {name} no default"
+    return default
+
+
 def _text_values(form: Form) -> tuple[dict[str, str], dict[str, list[str]]]:
-    fields = spec.tuning_fields()
     values: dict[str, str] = {}
     problems: dict[str, list[str]] = {}
     for name, part in form.text_fields().items():
-        if name not in fields:
+        if name not in TUNING_FIELDS:
             problems[name] = [UNKNOWN_FIELD]
             continue
         try:
@@ -73,33 +78,12 @@ def _text_values(form: Form) -> tuple[dict[str, str], dict[str, list[str]]]:
         except UnicodeDecodeError:
             problems[name] = ["must be UTF-8 text"]
             continue
-        problem = fields[name].problem(value)
+        problem = TUNING_FIELDS[name].problem(value)
         if problem is not None:
             problems[name] = [problem]
         else:
             values[name] = value
     return values, problems
-
-
-def tuning_from_values(values: dict[str, str]) -> Tuning:
-    """The typed tuning of valid tuning strings (defaults from the contract)."""
-    fields = spec.tuning_fields()
-
-    def value(name: str) -> str:
-        given = values.get(name)
-        if given is not None:
-            return given
-        default = fields[name].default
-        assert default is not None
-        return default
-
-    return Tuning(
-        enhanced_detection=value("enhanced_detection").lower() == "true",
-        frame_sampling_rate=int(value("frame_sampling_rate")),
-        max_frames_to_analyze=int(value("max_frames_to_analyze")),
-        facematch_frames=int(value("facematch_frames")),
-        facematch_threshold=round(float(value("facematch_threshold")), 4),
-    )
 
 
 def image_bytes(inputs: Inputs) -> bytes | None:

@@ -2,6 +2,9 @@
 
 Every failure leaves this module as a :class:`MediaError` with a stable ``code``;
 no Pillow, PyAV or OpenCV exception crosses this boundary.
+
+This module is longer than the others on purpose: it is that one boundary, for stills
+and videos alike, so every decoder library is imported and mapped in a single place.
 """
 
 from __future__ import annotations

@@ -7,52 +7,16 @@ byte-identical bodies in every process (see :func:`json_bytes`).
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
-from mock_server.analysis import CUE_NAMES, Analysis
+import spec
+from mock_server.analysis import CUE_NAMES, Analysis, number
 from mock_server.inputs import Inputs
 
 
-def number(value: float) -> float:
-    """A confidence as the contract shows it: finite, in [0, 1], 4 decimals."""
-    value = float(value)
-    if not math.isfinite(value):
-        return 0.0
-    return round(min(1.0, max(0.0, value)), 4)
-
-
-def _bool_string(value: bool) -> str:
-    return "True" if value else "False"
-
-
-def render_v1(analysis: Analysis) -> dict[str, Any]:
-    image, video, facematch, tuning = (
-        analysis.image,
-        analysis.video,
-        analysis.facematch,
-        analysis.tuning,
-    )
-    return {
-        "result": analysis.result,
-        "confidence": number(analysis.confidence),
-        "blink_detection": bool(video.blink_detected) if video else False,
-        "image_input": image is not None,
-        "video_input": video is not None,
-        "facematch_result": _bool_string(bool(facematch and facematch.passed)),
-        "facematch_confidence": number(facematch.confidence) if facematch else 0.0,
-        "facematch_frames_tested": facematch.frames_tested if facematch else 0,
-        "overall_result": _bool_string(analysis.overall_passed),
-        "overall_confidence": number(analysis.overall_confidence),
-        "image_result": image.result if image else "not_provided",
-        "image_confidence": number(image.confidence) if image else 0.0,
-        "video_frames_analyzed": len(video.analyzed_frames) if video else 0,
-        "real_video_frames": video.real_frames if video else 0,
-        "total_video_frames": video.total_frames if video else 0,
-        "enhanced_detection": tuning.enhanced_detection,
-        "frame_sampling_rate": tuning.frame_sampling_rate,
-        "max_frames_analyzed": tuning.max_frames_to_analyze,
-    }
+def render_v1(analysis: Analysis, inputs: Inputs) -> dict[str, Any]:
+    """The flat v1 body: the v2 body through the contract's mapping (``x-v1-from-v2``)."""
+    return spec.v1_from_v2(render_v2(analysis, inputs))
 
 
 def render_v2(analysis: Analysis, inputs: Inputs) -> dict[str, Any]:
@@ -113,7 +77,7 @@ def render_v2(analysis: Analysis, inputs: Inputs) -> dict[str, Any]:
 
 
 def render(api: str, analysis: Analysis, inputs: Inputs) -> dict[str, Any]:
-    return render_v1(analysis) if api == "v1" else render_v2(analysis, inputs)
+    return render_v1(analysis, inputs) if api == "v1" else render_v2(analysis, inputs)
 
 
 def json_bytes(body: Any) -> bytes:

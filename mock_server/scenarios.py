@@ -39,7 +39,7 @@ from mock_server.analysis import (
     VideoAnalysis,
     ordered_reasons,
 )
-from mock_server.render import number
+from mock_server.verdict import FACE_COUNT_CONFIDENCE, NO_BLINK_CONFIDENCE, overall
 
 SCENARIO_HEADER: Final = "x-mock-scenario"
 APPLIED_HEADER: Final = "X-Mock-Scenario-Applied"
@@ -48,9 +48,7 @@ UNKNOWN: Final = "unknown"
 
 ATTACK_CUE: Final = 0.9  # the score of a forced attack cue
 QUIET_CUE: Final = 0.05  # the score of a cue that does not fire
-GENUINE_CONFIDENCE: Final = 0.95
-FACE_COUNT_CONFIDENCE: Final = 0.95
-NO_BLINK_CONFIDENCE: Final = 0.9
+GENUINE_CONFIDENCE: Final = 0.95  # the confidence of a forced genuine block
 
 
 # --- Prefer: code / example ---------------------------------------------------------------
@@ -301,32 +299,12 @@ def _facematch_failed(
 
 def recompute(analysis: Analysis) -> Analysis:
     """Verdict, confidences and reasons of the whole, from its (changed) blocks."""
-    image, video, facematch = analysis.image, analysis.video, analysis.facematch
-    if image is not None and video is None:
-        result, confidence = image.result, image.confidence
-    elif video is not None and image is None:
-        result, confidence = video.result, video.confidence
-    else:
-        assert image is not None and video is not None
-        checks = [
-            (image.result == "real", image.confidence),
-            (video.result == "real", video.confidence),
-        ]
-        failed = [value for passed, value in checks if not passed]
-        result = "fake" if failed else "real"
-        confidence = max(failed) if failed else min(value for _, value in checks)
-    overall_passed = result == "real" and (facematch is None or facematch.passed)
-    overall_confidence = confidence if facematch is None else min(confidence, facematch.confidence)
-    reasons = ordered_reasons(
-        image.reasons if image else (),
-        video.reasons if video else (),
-        facematch.reasons if facematch else (),
-    )
+    whole = overall(analysis.image, analysis.video, analysis.facematch)
     return replace(
         analysis,
-        result=result,
-        confidence=number(confidence),
-        overall_passed=overall_passed,
-        overall_confidence=number(overall_confidence),
-        reasons=reasons,
+        result=whole.result,
+        confidence=whole.confidence,
+        overall_passed=whole.overall_passed,
+        overall_confidence=whole.overall_confidence,
+        reasons=whole.reasons,
     )

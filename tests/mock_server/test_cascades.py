@@ -6,8 +6,8 @@ import pytest
 
 import fixtures
 from mock_server._cascades import Box, detect_faces, eyes_open, find_open_eye, track_face
+from mock_server.cues import Gray
 from mock_server.media import open_video
-from mock_server.pipeline import Gray
 
 
 @cache

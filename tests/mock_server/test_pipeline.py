@@ -9,8 +9,9 @@ import pytest
 
 import fixtures
 from mock_server.analysis import REASONS, Analysis, Tuning
+from mock_server.frames import sampled_indices
 from mock_server.media import Picture, Video, decode_image, open_video
-from mock_server.pipeline import analyze, analyze_bytes, decode_base64_image, sampled_indices
+from mock_server.pipeline import analyze
 
 IMAGE_OUTCOMES = {
     "bona_fide": ("real", ()),
@@ -33,6 +34,11 @@ def _still(name: str) -> Picture:
 @cache
 def _video(name: str) -> Video:
     return open_video(fixtures.get(name).read_bytes())
+
+
+def _analyze_bytes(image: bytes, video: bytes, tuning: Tuning) -> Analysis:
+    """Decode and analyse, as the server does."""
+    return analyze(image=decode_image(image), video=open_video(video), tuning=tuning)
 
 
 def _labelled(role: str, labels: set[str]) -> list[str]:
@@ -217,30 +223,21 @@ def test_gray_still_is_not_a_print() -> None:
     assert analysis.image is not None and analysis.image.cues["print"] < 0.5
 
 
-def test_base64_image() -> None:
-    import base64
-
-    data = fixtures.get("genuine_still").read_bytes()
-    text = "data:image/jpeg;base64," + base64.b64encode(data).decode()
-    assert decode_base64_image(text) == data
-    direct = analyze_bytes(data, None, Tuning())
-    assert analyze_bytes(text, None, Tuning(), image_is_base64=True) == direct
-
-
 def test_same_input_same_analysis() -> None:
     image = fixtures.get("genuine_still").read_bytes()
     video = fixtures.get("genuine_video").read_bytes()
     tuning = Tuning(frame_sampling_rate=30, max_frames_to_analyze=3)
-    first = analyze_bytes(image, video, tuning)
-    assert analyze_bytes(image, video, tuning) == first
+    first = _analyze_bytes(image, video, tuning)
+    assert _analyze_bytes(image, video, tuning) == first
     script = (
         "import fixtures\n"
         "from mock_server.analysis import Tuning\n"
-        "from mock_server.pipeline import analyze_bytes\n"
-        "image = fixtures.get('genuine_still').read_bytes()\n"
-        "video = fixtures.get('genuine_video').read_bytes()\n"
+        "from mock_server.media import decode_image, open_video\n"
+        "from mock_server.pipeline import analyze\n"
+        "image = decode_image(fixtures.get('genuine_still').read_bytes())\n"
+        "video = open_video(fixtures.get('genuine_video').read_bytes())\n"
         "tuning = Tuning(frame_sampling_rate=30, max_frames_to_analyze=3)\n"
-        "print(repr(analyze_bytes(image, video, tuning)))\n"
+        "print(repr(analyze(image=image, video=video, tuning=tuning)))\n"
     )
     output = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
@@ -254,9 +251,9 @@ def test_concurrent_analyses_agree() -> None:
     image = fixtures.get("genuine_still").read_bytes()
     video = fixtures.get("genuine_video").read_bytes()
     tuning = Tuning(frame_sampling_rate=30, max_frames_to_analyze=3)
-    expected = analyze_bytes(image, video, tuning)
+    expected = _analyze_bytes(image, video, tuning)
     with ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(lambda _: analyze_bytes(image, video, tuning), range(3)))
+        results = list(pool.map(lambda _: _analyze_bytes(image, video, tuning), range(3)))
     assert results == [expected] * 3
 
 

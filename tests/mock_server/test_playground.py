@@ -9,7 +9,6 @@ import re
 import time
 import zipfile
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
@@ -19,13 +18,12 @@ import yaml
 
 import fixtures
 import spec
-from mock_server import Settings, create_app
-from mock_server import playground as playground_module
+from mock_server import Settings, create_app, jobs, pages
 from mock_server.auth import verify_token
 from tests.mock_server.conftest import Client
 from tests.mock_server.helpers import SECRET, jpeg, mp4
 
-STATIC = Path(playground_module.__file__).with_name("static")
+STATIC = pages.STATIC_DIR
 
 
 def playground_app(**overrides: Any) -> Any:
@@ -311,14 +309,14 @@ def test_bulk_upload_must_be_a_form_with_an_archive(web: Client) -> None:
 def test_bulk_upload_over_the_size_limit_is_refused(
     web: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(playground_module, "MAX_ARCHIVE_BYTES", 1000)
+    monkeypatch.setattr(jobs, "MAX_ARCHIVE_BYTES", 1000)
     _error(_start(web, b"x" * 200_000), 413, "archive_too_large")
 
 
 def test_bulk_refuses_a_job_beyond_the_running_limit(
     web: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(playground_module, "MAX_RUNNING_JOBS", 0)
+    monkeypatch.setattr(jobs, "MAX_RUNNING_JOBS", 0)
     _error(_start(web, _zip({"a_image.jpg": jpeg()})), 429, "too_many_jobs")
 
 

@@ -1,0 +1,66 @@
+"""What one still or frame shows: its faces, their attack cues, eye state and signature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mock_server._cascades import Box, detect_faces, eyes_open, track_face
+from mock_server.analysis import CUE_FIRES_AT, CUE_NAMES, CUE_REASONS, MULTIPLE_FACES, NO_FACE
+from mock_server.cues import Gray, attack_cues
+from mock_server.facematch import face_signature
+from mock_server.media import Picture
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Findings:
+    """What one still or frame shows: faces, attack cues, eye state, signature."""
+
+    face_count: int
+    cues: dict[str, float]
+    eyes_open: bool | None
+    signature: Gray | None
+
+    @property
+    def attack_score(self) -> float:
+        return max(self.cues.values(), default=0.0)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        if self.face_count == 0:
+            return (NO_FACE,)
+        if self.face_count > 1:
+            return (MULTIPLE_FACES,)
+        return tuple(CUE_REASONS[name] for name in CUE_NAMES if self.cues[name] >= CUE_FIRES_AT)
+
+    @property
+    def is_real(self) -> bool:
+        return not self.reasons
+
+
+def locate(gray: Gray, *, near: Box | None = None, keep: Box | None = None) -> tuple[Box, ...]:
+    """Faces in ``gray``: ``keep`` alone when given, else those found around ``near`` when
+    that finds exactly one, else those of a search of the whole picture."""
+    faces: tuple[Box, ...] = (keep,) if keep is not None else ()
+    if keep is None and near is not None:
+        faces = track_face(gray, near)
+    if len(faces) != 1:
+        faces = detect_faces(gray)
+    return faces
+
+
+def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature: bool) -> Findings:
+    """With exactly one face, its cues and, if asked, the eye state and the signature."""
+    if len(faces) != 1:
+        return Findings(len(faces), {name: 0.0 for name in CUE_NAMES}, None, None)
+    face, gray = faces[0], picture.gray
+    return Findings(
+        face_count=1,
+        cues=attack_cues(picture.bgr, gray, face, is_grayscale=picture.is_grayscale),
+        eyes_open=eyes_open(gray, face) if eyes else None,
+        signature=face_signature(gray, face) if signature else None,
+    )
+
+
+def examine(picture: Picture, *, eyes: bool, signature: bool) -> Findings:
+    """Search the whole picture for faces and describe the one face, if so."""
+    return describe(picture, locate(picture.gray), eyes=eyes, signature=signature)

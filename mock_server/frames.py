@@ -1,0 +1,182 @@
+"""The two frame schedulers of a video, each examining frames on a thread pool while the
+clip decodes, and taking their findings in frame order.
+
+* sampled (enhanced detection): frames 0, r, 2r, ... up to the cap;
+* legacy: consecutive frames from frame 0 until a blink completes, faces and eyes
+  followed from frame to frame with shortcuts while the face stays still.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Final
+
+import cv2
+import numpy as np
+
+from mock_server._cascades import Box, Eye, find_open_eye
+from mock_server.analysis import Tuning
+from mock_server.blink import BlinkTracker
+from mock_server.cues import Floats, Gray, clip_box
+from mock_server.findings import Findings, describe, examine, locate
+from mock_server.media import Picture, Video
+
+# Legacy path: the whole frame is searched for faces on every LEGACY_FULL_SEARCH_EVERY-th
+# frame, after a frame without exactly one face, and whenever the search around the
+# preceding frame's face does not find exactly one face.
+LEGACY_FULL_SEARCH_EVERY: Final = 10
+# Between full searches the preceding face box is kept without any search while the face
+# region stays still: the mean absolute difference of its LEGACY_STILL_SIDE-squared gray
+# thumbnail from the one of the frame where the box was last searched for is below
+# LEGACY_STILL_DIFF gray levels.
+LEGACY_STILL_SIDE: Final = 16
+LEGACY_STILL_DIFF: Final = 2.5
+# The eye state is examined again only when the eye region changed: the upper half of that
+# thumbnail differs from the one of the frame whose eyes were last examined by
+# LEGACY_EYES_DIFF gray levels or more in some cell, once the mean difference (a change of
+# light) is taken away. Otherwise that frame's eye state holds.
+LEGACY_EYES_DIFF: Final = 8.0
+# Legacy path: frames whose faces are located but whose findings are not yet taken.
+LEGACY_IN_FLIGHT: Final = 4
+
+
+def face_thumbnail(gray: Gray, face: Box) -> Floats:
+    face = clip_box(face, gray.shape[1], gray.shape[0])
+    crop = gray[face.y : face.y + face.height, face.x : face.x + face.width]
+    side = (LEGACY_STILL_SIDE, LEGACY_STILL_SIDE)
+    return np.asarray(cv2.resize(crop, side, interpolation=cv2.INTER_AREA), np.float64)
+
+
+def eye_region_changed(thumbnail: Floats, reference: Floats) -> bool:
+    """Whether the upper halves of two face thumbnails differ beyond a change of light."""
+    upper = LEGACY_STILL_SIDE // 2
+    difference = thumbnail[:upper] - reference[:upper]
+    difference -= difference.mean()
+    return bool(np.max(np.abs(difference)) >= LEGACY_EYES_DIFF)
+
+
+# --- schedulers ------------------------------------------------------------------------
+
+
+def sampled_indices(total_frames: int, rate: int, cap: int) -> tuple[int, ...]:
+    """0, r, 2r, ... below total_frames, the first ``cap`` of them."""
+    count = min(cap, -(-total_frames // rate))
+    return tuple(range(0, count * rate, rate))
+
+
+@dataclass(slots=True)
+class FrameRun:
+    indices: list[int]
+    findings: list[Findings]
+    blink: BlinkTracker
+    total_frames: int = 0
+
+
+def run_sampled(
+    video: Video, tuning: Tuning, signatures: int, pool: ThreadPoolExecutor
+) -> FrameRun:
+    """Frames 0, r, 2r, ... examined on ``pool`` while the rest of the clip decodes, and
+    taken in frame order. Once a blink has completed, the frames examined after that are
+    not looked at for eyes (their eye state could not change the result)."""
+    run = FrameRun([], [], BlinkTracker())
+    rate, cap = tuning.frame_sampling_rate, tuning.max_frames_to_analyze
+    last_wanted = rate * (cap - 1)
+
+    def wanted(index: int) -> bool:
+        return index % rate == 0 and index <= last_wanted
+
+    def examine_frame(picture: Picture, signature: bool) -> Findings:
+        # the frames taken so far all come before this one
+        return examine(picture, eyes=not run.blink.detected, signature=signature)
+
+    def take_oldest() -> None:
+        findings = pending.popleft().result()
+        if run.blink.detected:
+            findings = replace(findings, eyes_open=None)
+        run.findings.append(findings)
+        run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+
+    pending: deque[Future[Findings]] = deque()
+    with video.frames(wanted, convert=True) as frames:
+        for frame in frames:
+            signature = len(run.indices) < signatures
+            pending.append(pool.submit(examine_frame, frame.picture(), signature))
+            run.indices.append(frame.index)
+            while pending and pending[0].done():
+                take_oldest()
+    run.total_frames = frames.total_frames
+    while pending:
+        take_oldest()
+    return run
+
+
+def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> FrameRun:
+    """Consecutive frames from frame 0 until a blink completes.
+
+    Faces and eyes are looked for here, frame after frame (each search starts from what the
+    preceding frame showed); the attack cues and signatures are computed on ``pool``, at
+    most LEGACY_IN_FLIGHT frames ahead, and taken in frame order. Frames past the one that
+    completes the blink are dropped, so the result does not depend on timing.
+    """
+    run = FrameRun([], [], BlinkTracker())
+    in_flight: deque[tuple[int, bool | None, Future[Findings]]] = deque()
+
+    def take_oldest() -> None:
+        index, eyes_are_open, future = in_flight.popleft()
+        findings = future.result()
+        if findings.face_count == 1:
+            findings = replace(findings, eyes_open=eyes_are_open)
+        run.indices.append(index)
+        run.findings.append(findings)
+        run.blink.observe(findings.eyes_open)
+
+    previous: Box | None = None
+    reference: Floats | None = None  # thumbnail of the face where it was last searched for
+    eyes_reference: Floats | None = None  # face thumbnail where the eyes were last examined
+    eye: Eye | None = None  # the open eye last found
+    eyes_are_open: bool | None = None
+    submitted = 0
+    with video.frames(lambda _: not run.blink.detected) as frames:
+        for frame in frames:
+            if run.blink.detected:
+                continue
+            picture = frame.picture()
+            gray = picture.gray
+            near = keep = thumbnail = None
+            if previous is not None and frame.index % LEGACY_FULL_SEARCH_EVERY:
+                near = previous
+                if reference is not None:
+                    thumbnail = face_thumbnail(gray, previous)
+                    change = float(np.mean(np.abs(thumbnail - reference)))
+                    keep = previous if change < LEGACY_STILL_DIFF else None
+            faces = locate(gray, near=near, keep=keep)
+            previous = faces[0] if len(faces) == 1 else None
+            if previous is None:
+                reference = eyes_reference = eye = eyes_are_open = None
+            else:
+                if keep is None:
+                    thumbnail = reference = face_thumbnail(gray, previous)
+                assert thumbnail is not None
+                if eyes_reference is None or eye_region_changed(thumbnail, eyes_reference):
+                    eyes_reference = thumbnail
+                    eye = find_open_eye(gray, previous, near=eye)
+                    eyes_are_open = eye is not None
+            job = pool.submit(
+                describe, picture, faces, eyes=False, signature=submitted < signatures
+            )
+            in_flight.append((frame.index, eyes_are_open, job))
+            submitted += 1
+            while (
+                in_flight
+                and not run.blink.detected
+                and (len(in_flight) > LEGACY_IN_FLIGHT or in_flight[0][2].done())
+            ):
+                take_oldest()
+    run.total_frames = frames.total_frames
+    while in_flight and not run.blink.detected:
+        take_oldest()
+    for _, _, job in in_flight:
+        job.cancel()
+    return run

@@ -1,0 +1,185 @@
+"""Bulk jobs started from the playground: the job board, one job's run and its archive.
+
+A job sends the cases of an uploaded ZIP file to the API with the bulk runner, the same
+way as ``liveness-kit bulk``, and keeps its progress and, when done, the result archive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import httpx
+from starlette.requests import Request
+from starlette.types import ASGIApp
+
+import bulk
+from mock_server.config import MiB
+from mock_server.errors import PlaygroundError
+
+MAX_ARCHIVE_BYTES: Final = 64 * MiB
+MAX_RUNNING_JOBS: Final = 2
+MAX_KEPT_JOBS: Final = 8
+APIS: Final[dict[str, bulk.Api]] = {"v1": "v1", "v2": "v2"}
+MAX_CASES: Final = 500
+JOB_CONCURRENCY: Final = 2
+JOB_REQUEST_TIMEOUT: Final = 120.0
+JOB_RETRIES: Final = 3
+ARCHIVE_LIMITS: Final = bulk.Limits(
+    max_entries=2_000, max_entry_bytes=MAX_ARCHIVE_BYTES, max_total_bytes=4 * MAX_ARCHIVE_BYTES
+)
+
+JobState = Literal["running", "done", "failed"]
+
+
+@dataclass(frozen=True)
+class BulkUpload:
+    archive: bytes
+    api: bulk.Api
+    token: str | None
+
+
+@dataclass(eq=False)
+class BulkJob:
+    """One bulk run started from the page, with its progress and, when done, its archive."""
+
+    id: str
+    api: bulk.Api
+    base_url: str
+    cases: list[bulk.Case]
+    problems: list[bulk.Problem]
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    state: JobState = "running"
+    error: str | None = None
+    archive: bytes | None = None
+    summary: list[dict[str, str]] = field(default_factory=list)
+
+    def progress(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "api": self.api,
+            "state": self.state,
+            "total": len(self.cases),
+            "done": self.done,
+            "counts": {outcome: self.counts.get(outcome, 0) for outcome in bulk.OUTCOMES},
+            "problems": [str(problem) for problem in self.problems],
+            "error": self.error,
+            "elapsed_seconds": round(time.monotonic() - self.started, 1),
+            "progress_url": f"/playground/bulk/{self.id}",
+            "archive_url": f"/playground/bulk/{self.id}/archive" if self.archive else None,
+            "summary": self.summary,
+        }
+
+
+class JobBoard:
+    """The jobs of this process: at most MAX_RUNNING_JOBS at once, the last few kept."""
+
+    def __init__(self) -> None:
+        self._jobs: OrderedDict[str, BulkJob] = OrderedDict()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def get(self, job_id: str) -> BulkJob:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise PlaygroundError(
+                404, "unknown_job", f"No bulk job {job_id!r} (it may have expired)"
+            )
+        return job
+
+    def start(
+        self, upload: BulkUpload, case_set: bulk.CaseSet, client: httpx.AsyncClient
+    ) -> BulkJob:
+        running = sum(1 for job in self._jobs.values() if job.state == "running")
+        if running >= MAX_RUNNING_JOBS:
+            raise PlaygroundError(
+                429, "too_many_jobs", f"{running} bulk jobs are running; wait for one to finish"
+            )
+        base_url = str(client.base_url).rstrip("/")
+        job = BulkJob(secrets.token_hex(8), upload.api, base_url, case_set.cases, case_set.problems)
+        self._jobs[job.id] = job
+        finished = [key for key, old in self._jobs.items() if old.state != "running"]
+        for key in finished[: max(0, len(self._jobs) - MAX_KEPT_JOBS)]:
+            del self._jobs[key]
+        task = asyncio.create_task(run_job(job, client))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return job
+
+
+def read_cases(archive: bytes) -> bulk.CaseSet:
+    try:
+        case_set = bulk.read_cases(archive, limits=ARCHIVE_LIMITS)
+    except bulk.BulkInputError as error:
+        raise PlaygroundError(
+            400, "unusable_archive", f"Cannot use the ZIP file: {error}"
+        ) from None
+    if not case_set.cases:
+        first = f"; {case_set.problems[0]}" if case_set.problems else ""
+        raise PlaygroundError(
+            400, "no_cases", f"The ZIP file holds no usable case ({bulk.NAMING_RULE}){first}"
+        )
+    if len(case_set.cases) > MAX_CASES:
+        raise PlaygroundError(
+            413,
+            "too_many_cases",
+            f"The ZIP file holds {len(case_set.cases)} cases; at most {MAX_CASES}",
+        )
+    return case_set
+
+
+def job_client(request: Request, target_url: str | None, token: str) -> httpx.AsyncClient:
+    """A client on ``target_url``, or on this very app in-process (no network round trip)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if target_url is not None:
+        return httpx.AsyncClient(base_url=target_url, headers=headers)
+    app: ASGIApp = request.app
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 0))
+    base_url = str(request.base_url)
+    return httpx.AsyncClient(transport=transport, base_url=base_url, headers=headers)
+
+
+async def run_job(job: BulkJob, client: httpx.AsyncClient) -> None:
+    """Send the cases, then build the archive with the same layout as ``liveness-kit bulk``."""
+
+    def on_progress(progress: bulk.Progress) -> None:
+        job.done = progress.done
+        job.counts = dict(progress.counts)
+
+    try:
+        async with client:
+            results = await bulk.run_bulk(
+                job.cases,
+                client,
+                api=job.api,
+                concurrency=JOB_CONCURRENCY,
+                retries=JOB_RETRIES,
+                timeout=JOB_REQUEST_TIMEOUT,
+                on_progress=on_progress,
+            )
+        options = {
+            "api": job.api,
+            "base_url": job.base_url,
+            "retries": JOB_RETRIES,
+            "timeout": JOB_REQUEST_TIMEOUT,
+        }
+        job.archive = await asyncio.to_thread(_archive_bytes, results, job.problems, options)
+        job.summary = bulk.summary_rows(results, job.problems)
+        job.state = "done"
+    except Exception as error:  # a job never takes the server down; the page shows why
+        job.state = "failed"
+        job.error = f"{type(error).__name__}: {error}"
+
+
+def _archive_bytes(
+    results: list[bulk.CaseResult], problems: list[bulk.Problem], options: dict[str, Any]
+) -> bytes:
+    buffer = io.BytesIO()
+    bulk.write_archive(results, problems, buffer, options=options)
+    return buffer.getvalue()
