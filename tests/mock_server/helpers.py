@@ -12,8 +12,7 @@ import numpy as np
 from PIL import Image
 
 import spec
-from conformance._checks_invariants import RULES as INVARIANT_RULES
-from conformance._corpus import Scenario
+from conformance import INVARIANTS, Submission
 
 SECRET = "tests-secret-for-the-mock-server-0123456789abcdef0123456789abcdef"
 BOUNDARY = "liveness-kit-test-boundary"
@@ -100,26 +99,15 @@ def form(
 # only what the invariants do not state: the mode and the documented verdict decisions.
 
 
-def _scenario(sent: set[str], fields: dict[str, str]) -> Scenario:
-    """The conformance scenario a request with ``sent`` parts and ``fields`` stands for
-    (the media names are placeholders: the rules look only at which parts were sent)."""
-    return Scenario(
-        "mock-test",
-        image="image" if "image" in sent else None,
-        video="video" if "video" in sent else None,
-        tuning=tuple(fields.items()),
-    )
-
-
 def invariant_problems(
     api: str, body: dict[str, Any], sent: set[str], fields: dict[str, str]
 ) -> list[str]:
     """Every x-invariants rule, as the conformance suite states it, that ``body`` breaks."""
-    scenario = _scenario(sent, fields)
+    submission = Submission.from_form(sent, fields)
     return [
-        f"{invariant_id}: {problem}"
-        for invariant_id, (_, rule) in INVARIANT_RULES.items()
-        for problem in rule(scenario, api, body)
+        f"{invariant.id}: {problem}"
+        for invariant in INVARIANTS
+        for problem in invariant.problems(submission, api, body)
     ]
 
 
