@@ -46,17 +46,18 @@ def error_statuses(api: str) -> frozenset[int]:
     return frozenset(code for code in documented_statuses(api) if not 200 <= code < 300)
 
 
+@functools.cache
 def response_schema_name(api: str, status: int) -> str:
-    """The schema a response of ``api`` ("v1" or "v2") with ``status`` must match."""
-    if api not in PATHS:
-        raise ValueError(f"expected api 'v1' or 'v2' but got api={api!r}")
-    if status == 200:
-        return "LivenessV1Response" if api == "v1" else "LivenessV2Response"
-    if status == 422:
-        return "ValidationErrorBody"
-    if status in (400, 401, 413):
-        return "ErrorBody"
-    raise ValueError(f"status {status} is not documented for {PATHS[api]}")
+    """The schema a response of ``api`` ("v1" or "v2") with ``status`` must match, as the
+    operation's ``responses`` (or the component response it refers to) name it."""
+    if status not in documented_statuses(api):
+        raise ValueError(f"status {status} is not documented for {PATHS[api]}")
+    document = _parsed()
+    response = document["paths"][PATHS[api]]["post"]["responses"][str(status)]
+    if "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    ref: str = response["content"]["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[-1]
 
 
 def response_errors(api: str, status: int, body: Any) -> list[str]:
