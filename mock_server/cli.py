@@ -109,7 +109,11 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     check_bind(args.host, settings)  # before listening: no open mock beyond loopback by accident
     if getattr(args, "check", False):
-        print(f"settings ok for {args.host} port {args.port}; mode: {describe_mode(settings)}")
+        cors = ", ".join(settings.cors_origins) or "off"
+        print(
+            f"settings ok for {args.host} port {args.port}; mode: {describe_mode(settings)}; "
+            f"CORS: {cors}"
+        )
         return 0
     configure_logging(args.log_level)
     level = logging.WARNING if is_open(settings) else logging.INFO

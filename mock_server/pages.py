@@ -65,7 +65,6 @@ def render_playground(settings: Settings) -> str:
     config = {
         "paths": spec.PATHS,
         "acceptAnyToken": settings.accept_any_token,
-        "open": is_open(settings),
         "tuning": {
             name: {
                 "default": item.default,

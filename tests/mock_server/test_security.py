@@ -387,6 +387,18 @@ def test_serve_check_says_the_mode_without_listening(
     assert mode in capsys.readouterr().out
 
 
+def test_serve_check_names_the_allowed_origins(
+    no_listening: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--check"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("CORS: off")
+    flags = ["--cors-origin", "https://a.example", "--cors-origin", "http://b.example:8080"]
+    assert main(["serve", "--check", *flags]) == 0
+    assert "CORS: https://a.example, http://b.example:8080" in capsys.readouterr().out
+    assert main(["serve", "--check", "--cors-origin", "a.example/"]) == 2
+    assert "cors_origins" in capsys.readouterr().err
+
+
 def test_serve_says_its_mode_on_startup(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
