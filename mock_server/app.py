@@ -12,6 +12,7 @@ from typing import Final
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -243,10 +244,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _route_error},
+        middleware=_middleware(settings),
     )
     app.router.redirect_slashes = False
     app.state.settings = settings
     return app
+
+
+# --- middleware: security headers and CORS (docs/security.md) ----------------------------
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    from mock_server.security import SecurityMiddleware
+
+    return [Middleware(SecurityMiddleware, settings=settings)]
 
 
 def create_app_from_env() -> Starlette:

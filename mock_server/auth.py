@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import jwt
 
-from mock_server.config import Settings
+from mock_server.config import DEVELOPMENT_SECRET, Settings
 from mock_server.errors import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, Unauthorized
 
 MISSING_MESSAGE: Final = "Missing bearer token: send Authorization: Bearer <token>"
@@ -112,6 +112,24 @@ def issue_token(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
         return jwt.encode(claims, settings.secret, algorithm=settings.algorithms[0])
+
+
+def is_open(settings: Settings) -> bool:
+    """Whether anyone can obtain a token this server accepts (docs/security.md, "Modes").
+
+    Open: any token is accepted, or the secret is the public development secret. Only an
+    open server hands out a token (the playground's pre-filled one).
+    """
+    return settings.accept_any_token or settings.secret == DEVELOPMENT_SECRET
+
+
+def describe_mode(settings: Settings) -> str:
+    """The server's mode in words, as the startup line and docs/security.md say it."""
+    if settings.accept_any_token:
+        return "open (any bearer token is accepted)"
+    if settings.secret == DEVELOPMENT_SECRET:
+        return "open (the public development secret: anyone can mint a token)"
+    return "closed (tokens must be signed with the configured secret)"
 
 
 def secret_is_short(settings: Settings) -> bool:

@@ -11,7 +11,7 @@ import logging
 import os
 from typing import Any
 
-from mock_server.config import DEVELOPMENT_SECRET, Settings, SettingsError
+from mock_server.config import Settings, SettingsError
 from mock_server.logs import LOG_LEVEL_VARIABLE, configure_logging
 
 FACTORY = "mock_server.app:create_app_from_env"
@@ -38,6 +38,25 @@ def register(subparsers: Any) -> None:
         action="store_true",
         default=None,
         help="accept any non-empty bearer token without checking it",
+    )
+    serve.add_argument(
+        "--open",
+        dest="open_mode",
+        action="store_true",
+        default=None,
+        help="allow the public development secret beyond loopback (env LIVENESS_KIT_OPEN_MODE)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        dest="cors_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="allow this origin (or *) cross-origin; repeatable (env LIVENESS_KIT_CORS_ORIGINS)",
+    )
+    serve.add_argument(
+        "--check",
+        action="store_true",
+        help="check the settings and the address, print the mode, and exit without listening",
     )
     serve.add_argument("--max-image-bytes", type=int)
     serve.add_argument("--max-video-bytes", type=int)
@@ -69,24 +88,38 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "max_image_bytes",
             "max_video_bytes",
             "max_body_bytes",
+            "open_mode",
         )
     }
+    origins = getattr(args, "cors_origins", None)
+    overrides["cors_origins"] = tuple(origins) if origins else None
     return Settings.from_env(**overrides)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from mock_server.auth import describe_mode, is_open
+    from mock_server.security import check_bind
+
     if not 1 <= args.port <= 65535:
         raise SettingsError(f"--port must be from 1 to 65535, got {args.port}")
     if args.workers < 1:
         raise SettingsError(f"--workers must be at least 1, got {args.workers}")
     settings = settings_from_args(args)
-    configure_logging(args.log_level)
-    if settings.secret == DEVELOPMENT_SECRET and not settings.accept_any_token:
-        logging.getLogger("liveness_kit.server").warning(
-            "using the public development secret; set LIVENESS_KIT_SECRET for anything shared"
+    check_bind(args.host, settings)  # before listening: no open mock beyond loopback by accident
+    if getattr(args, "check", False):
+        cors = ", ".join(settings.cors_origins) or "off"
+        print(
+            f"settings ok for {args.host} port {args.port}; mode: {describe_mode(settings)}; "
+            f"CORS: {cors}"
         )
+        return 0
+    configure_logging(args.log_level)
+    level = logging.WARNING if is_open(settings) else logging.INFO
+    logging.getLogger("liveness_kit.server").log(
+        level, "serving on %s port %s; mode: %s", args.host, args.port, describe_mode(settings)
+    )
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,

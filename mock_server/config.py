@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Final
@@ -50,6 +51,13 @@ class Settings:
     max_frame_pixels: int = 3840 * 2160
     decode_ahead_bytes: int = 32 * MiB
 
+    # a mock that others can reach (docs/security.md)
+    open_mode: bool = False  # allow the public development secret beyond loopback
+    cors_origins: tuple[str, ...] = ()  # none: CORS off; "*" or scheme://host[:port]
+    max_bulk_jobs: int = 2  # bulk jobs running at once
+    max_queued_cases: int = 1000  # cases of running bulk jobs not sent yet, all jobs
+    bulk_job_ttl_seconds: int = 3600  # a finished job and its archive are kept this long
+
     def __post_init__(self) -> None:
         if not self.secret and not self.accept_any_token:
             raise SettingsError("secret must not be empty")
@@ -69,6 +77,11 @@ class Settings:
         for name in LIMIT_FIELDS:
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise SettingsError(
+                    f"cors_origins must be * or scheme://host[:port] origins, got {origin!r}"
+                )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -111,7 +124,11 @@ LIMIT_FIELDS: Final = (
     "max_image_pixels",
     "max_video_frames",
     "max_frame_pixels",
+    "max_bulk_jobs",
+    "max_queued_cases",
+    "bulk_job_ttl_seconds",
 )
+_ORIGIN: Final = re.compile(r"https?://[^/\s?#@]+")  # an origin: no path, query or user
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 _FALSE: Final = frozenset({"0", "false", "no", "off", ""})
 

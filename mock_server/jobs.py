@@ -2,6 +2,11 @@
 
 A job sends the cases of an uploaded ZIP file to the API with the bulk runner, the same
 way as ``liveness-kit bulk``, and keeps its progress and, when done, the result archive.
+
+The board's caps are settings (docs/security.md, "Resource limits"): ``max_bulk_jobs``
+running at once, ``max_queued_cases`` not sent yet over all running jobs, and
+``bulk_job_ttl_seconds`` after which a finished job and its archive are forgotten (at
+most MAX_KEPT_JOBS finished ones are kept in any case).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import io
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -19,11 +25,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp
 
 import bulk
-from mock_server.config import MiB
+from mock_server.config import MiB, Settings
 from mock_server.errors import PlaygroundError
 
 MAX_ARCHIVE_BYTES: Final = 64 * MiB
-MAX_RUNNING_JOBS: Final = 2
 MAX_KEPT_JOBS: Final = 8
 APIS: Final[dict[str, bulk.Api]] = {"v1": "v1", "v2": "v2"}
 MAX_CASES: Final = 500
@@ -41,7 +46,7 @@ JobState = Literal["running", "done", "failed"]
 class BulkUpload:
     archive: bytes
     api: bulk.Api
-    token: str | None
+    token: str  # verified before the upload was read; the job sends its cases with it
 
 
 @dataclass(eq=False)
@@ -60,6 +65,12 @@ class BulkJob:
     error: str | None = None
     archive: bytes | None = None
     summary: list[dict[str, str]] = field(default_factory=list)
+    finished: float | None = None  # the board's clock when the job stopped running
+
+    @property
+    def queued(self) -> int:
+        """Cases not sent yet (none once the job has stopped)."""
+        return len(self.cases) - self.done if self.state == "running" else 0
 
     def progress(self) -> dict[str, Any]:
         return {
@@ -79,13 +90,18 @@ class BulkJob:
 
 
 class JobBoard:
-    """The jobs of this process: at most MAX_RUNNING_JOBS at once, the last few kept."""
+    """The jobs of this process, within the caps of the settings; the last few kept."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, settings: Settings | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.settings = settings or Settings()
+        self.clock = clock
         self._jobs: OrderedDict[str, BulkJob] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def get(self, job_id: str) -> BulkJob:
+        self.expire()
         job = self._jobs.get(job_id)
         if job is None:
             raise PlaygroundError(
@@ -93,14 +109,38 @@ class JobBoard:
             )
         return job
 
+    def expire(self) -> None:
+        """Forget the jobs finished more than ``bulk_job_ttl_seconds`` ago, archives too."""
+        now = self.clock()
+        ttl = self.settings.bulk_job_ttl_seconds
+        for key, job in list(self._jobs.items()):
+            if job.finished is not None and now - job.finished >= ttl:
+                del self._jobs[key]
+
+    def check_room(self, cases: int = 0) -> None:
+        """429 when another job, or ``cases`` more queued cases, would exceed the caps."""
+        self.expire()
+        running = [job for job in self._jobs.values() if job.state == "running"]
+        if len(running) >= self.settings.max_bulk_jobs:
+            raise PlaygroundError(
+                429,
+                "too_many_jobs",
+                f"{len(running)} bulk jobs are running (at most {self.settings.max_bulk_jobs});"
+                " wait for one to finish",
+            )
+        queued = sum(job.queued for job in running)
+        if queued + cases > self.settings.max_queued_cases:
+            raise PlaygroundError(
+                429,
+                "too_many_queued_cases",
+                f"{queued} cases are queued and this archive adds {cases}; at most "
+                f"{self.settings.max_queued_cases} may wait: wait for a job to finish",
+            )
+
     def start(
         self, upload: BulkUpload, case_set: bulk.CaseSet, client: httpx.AsyncClient
     ) -> BulkJob:
-        running = sum(1 for job in self._jobs.values() if job.state == "running")
-        if running >= MAX_RUNNING_JOBS:
-            raise PlaygroundError(
-                429, "too_many_jobs", f"{running} bulk jobs are running; wait for one to finish"
-            )
+        self.check_room(len(case_set.cases))
         base_url = str(client.base_url).rstrip("/")
         job = BulkJob(secrets.token_hex(8), upload.api, base_url, case_set.cases, case_set.problems)
         self._jobs[job.id] = job
@@ -110,7 +150,11 @@ class JobBoard:
         task = asyncio.create_task(run_job(job, client))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._stopped(job))
         return job
+
+    def _stopped(self, job: BulkJob) -> None:
+        job.finished = self.clock()
 
 
 def read_cases(archive: bytes) -> bulk.CaseSet:

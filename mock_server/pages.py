@@ -21,22 +21,43 @@ from starlette.responses import HTMLResponse, Response
 
 import spec
 from mock_server import jobs
-from mock_server.auth import issue_token
+from mock_server.auth import is_open, issue_token
 from mock_server.config import MiB, Settings
 
 STATIC_DIR: Final = Path(__file__).with_name("static")
 TOKEN_TTL_SECONDS: Final = 8 * 3600
-PAGE_POLICY: Final = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
+ANY_TOKEN: Final = "any-token-works"
+TOKEN_HINTS: Final = {
+    "any": "This server accepts any token (it was started with --accept-any-token).",
+    "development": (
+        "Minted by this server with the public development secret; valid for 8 hours. "
+        "Anyone can mint such a token: this server is open."
+    ),
+    "closed": (
+        "This server checks tokens. Paste a bearer token signed with its secret: "
+        "`liveness-kit token --secret <secret>` (with the server's --issuer and --audience), "
+        "or ask whoever runs it."
+    ),
+}
 
 
-def playground_token(settings: Settings) -> str:
-    """The token the page is prefilled with: a fresh one this server accepts."""
-    if settings.accept_any_token and not settings.secret:
-        return "any-token-works"
+def playground_token(settings: Settings) -> str | None:
+    """The token the page is prefilled with, in an open mode only (None otherwise).
+
+    With ``accept_any_token`` it is a placeholder, never a token signed with the
+    configured secret (which may be shared with another system).
+    """
+    if not is_open(settings):
+        return None
+    if settings.accept_any_token:
+        return ANY_TOKEN
     return issue_token(settings, ttl_seconds=TOKEN_TTL_SECONDS, subject="playground")
+
+
+def _token_hint(settings: Settings) -> str:
+    if settings.accept_any_token:
+        return TOKEN_HINTS["any"]
+    return TOKEN_HINTS["development" if is_open(settings) else "closed"]
 
 
 def render_playground(settings: Settings) -> str:
@@ -57,15 +78,10 @@ def render_playground(settings: Settings) -> str:
             for name, item in fields.items()
         },
     }
-    token_hint = (
-        "This server accepts any token."
-        if settings.accept_any_token
-        else "Minted by this server for its configured secret; valid for 8 hours."
-    )
     template = Template((STATIC_DIR / "playground.html").read_text(encoding="utf-8"))
     return template.substitute(
-        token=html.escape(playground_token(settings)),
-        token_hint=html.escape(token_hint),
+        token=html.escape(playground_token(settings) or ""),
+        token_hint=_with_code(_token_hint(settings)),
         tuning_controls="\n".join(_tuning_control(item) for item in fields.values()),
         config=_script_json(config),
         max_archive_mib=str(jobs.MAX_ARCHIVE_BYTES // MiB),
@@ -148,9 +164,5 @@ async def spec_json(request: Request) -> Response:
 
 
 def _html(text: str) -> HTMLResponse:
-    headers = {
-        "Content-Security-Policy": PAGE_POLICY,
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-    return HTMLResponse(text, headers=headers)
+    """A page; its security headers are added by :mod:`mock_server.security`."""
+    return HTMLResponse(text, headers={"Cache-Control": "no-store"})

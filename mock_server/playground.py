@@ -8,8 +8,12 @@ by the job board (:mod:`mock_server.jobs`):
   ``GET /playground/bulk/{id}/archive``: bulk jobs for the page. These are
   playground-only helpers, not part of the contract nor of the conformance surface.
 
-The upload is read by the server's own form parser (:mod:`mock_server.form`), and every
-error is a :class:`~mock_server.errors.PlaygroundError`.
+``POST /playground/bulk`` authenticates its ``Authorization`` header exactly like the
+contract's operations (:func:`mock_server.auth.authenticate`) before reading a byte of
+the upload; without a valid token it answers the contract's 401 and starts nothing. The
+job then sends its cases with that same token. The upload is read by the server's own
+form parser (:mod:`mock_server.form`), and every other error is a
+:class:`~mock_server.errors.PlaygroundError`.
 """
 
 from __future__ import annotations
@@ -26,15 +30,15 @@ from starlette.staticfiles import StaticFiles
 
 import fixtures
 from mock_server import jobs
+from mock_server.auth import authenticate, bearer_token
 from mock_server.config import MiB, Settings
-from mock_server.errors import NOT_MULTIPART, BadRequest, PayloadTooLarge, PlaygroundError
+from mock_server.errors import NOT_MULTIPART, ApiError, BadRequest, PayloadTooLarge, PlaygroundError
 from mock_server.form import Part, read_form
 from mock_server.jobs import BulkUpload, JobBoard
 from mock_server.pages import (
     STATIC_DIR,
     docs_page,
     page_endpoint,
-    playground_token,
     spec_json,
     spec_yaml,
 )
@@ -48,7 +52,7 @@ NOT_MULTIPART_MESSAGE: Final = "Send multipart/form-data with a ZIP file in the 
 
 def routes(settings: Settings, *, target_url: str | None = None) -> list[BaseRoute]:
     """The playground's routes; bulk jobs call ``target_url``, or this app in-process."""
-    board = JobBoard()
+    board = JobBoard(settings)
     return [
         Route("/playground", page_endpoint(settings), methods=["GET"]),
         Mount("/playground/static", app=StaticFiles(directory=STATIC_DIR), name="playground"),
@@ -67,11 +71,14 @@ def _bulk_start(
 ) -> Callable[[Request], Awaitable[Response]]:
     async def start(request: Request) -> Response:
         try:
-            upload = await _read_bulk_upload(request, settings)
+            authorization = request.headers.get("authorization")
+            authenticate(authorization, settings)  # before any work, as the contract does
+            board.check_room()
+            upload = await _read_bulk_upload(request, settings, bearer_token(authorization))
             case_set = await asyncio.to_thread(jobs.read_cases, upload.archive)
-            token = upload.token or playground_token(settings)
-            job = board.start(upload, case_set, jobs.job_client(request, target_url, token))
-        except PlaygroundError as error:
+            client = jobs.job_client(request, target_url, upload.token)
+            job = board.start(upload, case_set, client)
+        except ApiError as error:
             return error_response(error)
         return JSONResponse(job.progress(), status_code=202)
 
@@ -114,8 +121,8 @@ async def _bulk_example(request: Request) -> Response:
     return FileResponse(path, media_type="application/zip", filename="bulk_example.zip")
 
 
-async def _read_bulk_upload(request: Request, settings: Settings) -> BulkUpload:
-    """The archive, api and token fields of the upload form (PlaygroundError otherwise)."""
+async def _read_bulk_upload(request: Request, settings: Settings, token: str) -> BulkUpload:
+    """The archive and api fields of the upload form (PlaygroundError otherwise)."""
     limits = dataclasses.replace(
         settings,
         max_body_bytes=jobs.MAX_ARCHIVE_BYTES + UPLOAD_OVERHEAD_BYTES,
@@ -150,7 +157,6 @@ async def _read_bulk_upload(request: Request, settings: Settings) -> BulkUpload:
             )
         data = archive.read()
         api = _text(form.parts.get("api"), "v1")
-        token = _text(form.parts.get("token"), None)
     finally:
         form.close()
     chosen = jobs.APIS.get(api) if api is not None else None
@@ -158,8 +164,7 @@ async def _read_bulk_upload(request: Request, settings: Settings) -> BulkUpload:
         raise PlaygroundError(400, "invalid_api", f"api must be v1 or v2, got {api!r}")
     if not data:
         raise PlaygroundError(400, "empty_archive", "The uploaded ZIP file is empty")
-    clean_token = token.strip() if token is not None and token.strip() else None
-    return BulkUpload(data, chosen, clean_token)
+    return BulkUpload(data, chosen, token)
 
 
 def _text(part: Part | None, default: str | None) -> str | None:

@@ -95,11 +95,12 @@ export function setupBulk({ token, api }) {
     const body = new FormData();
     body.append("archive", file);
     body.append("api", api());
-    if (token()) body.append("token", token());
+    // the same bearer token as a single request: the server checks it before reading the upload
+    const headers = token() ? { Authorization: `Bearer ${token()}` } : {};
     $("bulk-start").disabled = true;
     status("Uploading…");
     try {
-      const response = await fetch("/playground/bulk", { method: "POST", body });
+      const response = await fetch("/playground/bulk", { method: "POST", body, headers });
       const job = await response.json();
       if (!response.ok) throw new Error(job.message || `HTTP ${response.status}`);
       status("Running…");

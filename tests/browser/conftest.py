@@ -19,6 +19,7 @@ from mock_server import Settings, create_app
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
+CLOSED_SECRET = "browser-tests-secret-of-a-closed-server-0123456789abcdef0123456789"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -44,9 +45,20 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="package")
 def base_url() -> Iterator[str]:
+    """A server on the public development secret (open: its page holds a token)."""
+    yield from _serve(playground_app())
+
+
+@pytest.fixture(scope="package")
+def closed_base_url() -> Iterator[str]:
+    """A server with a secret of its own (closed: its page holds no token)."""
+    yield from _serve(playground_app(secret=CLOSED_SECRET))
+
+
+def _serve(app: Any) -> Iterator[str]:
     port = _free_port()
     config = uvicorn.Config(
-        playground_app(),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -91,10 +103,25 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, base_url: str) -> Iterator[Any]:
     """A fresh page; fails the test on a console error or a request that leaves the server."""
+    yield from _page(browser, base_url)
+
+
+@pytest.fixture
+def closed_page(browser: Any, closed_base_url: str) -> Iterator[Any]:
+    """A fresh page of the closed server, checked the same way."""
+    yield from _page(browser, closed_base_url)
+
+
+def _page(browser: Any, base_url: str) -> Iterator[Any]:
     context = browser.new_context(
         base_url=base_url, viewport={"width": 1360, "height": 900}, accept_downloads=True
     )
     opened = context.new_page()
+    # a Content-Security-Policy violation becomes a console error, so it fails the test
+    opened.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (event) => console.error("
+        "`CSP violation: ${event.violatedDirective} ${event.blockedURI}`));"
+    )
     errors: list[str] = []
     outside: list[str] = []
     opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
