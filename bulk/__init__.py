@@ -14,7 +14,16 @@ from bulk._cases import NAMING_RULE, Case, CaseSet, Media, Problem, read_cases
 from bulk._client import make_client, preflight
 from bulk._errors import BulkError, BulkInputError, JournalError, TargetUnreachable
 from bulk._journal import Journal
-from bulk._labels import ATTACK_PREFIX, BONA_FIDE, LABELS_FILE, PAIRS, Label, LabelSet, read_labels
+from bulk._labels import (
+    ATTACK_PREFIX,
+    BONA_FIDE,
+    LABELS_FILE,
+    PAIRS,
+    Label,
+    LabelSet,
+    parse_labels,
+    read_labels,
+)
 from bulk._reading import DEFAULT_LIMITS, Limits
 from bulk._recorded import RecordedCase, RecordedRun, read_results, recorded
 from bulk._results import OUTCOMES, CaseResult, Outcome
@@ -49,6 +58,7 @@ __all__ = [
     "TargetUnreachable",
     "archive_files",
     "make_client",
+    "parse_labels",
     "preflight",
     "read_cases",
     "read_labels",

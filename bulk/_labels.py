@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
-from bulk._cases import LABELS_ENTRY, CaseSet, Mode, Problem
+from bulk._cases import LABELS_ENTRY, CaseSet, Problem
 from bulk._reading import DEFAULT_LIMITS, Archive, EntryError, Limits, Source, check_entry
 
 LABELS_FILE: Final = LABELS_ENTRY
@@ -85,7 +85,7 @@ def read_labels(source: Source, case_set: CaseSet, *, limits: Limits = DEFAULT_L
 
 
 def parse_labels(
-    data: bytes, modes: Mapping[str, Mode], *, left_out: Iterable[str | None] = ()
+    data: bytes, modes: Mapping[str, str], *, left_out: Iterable[str | None] = ()
 ) -> tuple[dict[str, Label], list[Problem]]:
     """The labels of a labels.csv for the cases ``modes`` (name -> mode), and its problems.
 
@@ -159,9 +159,7 @@ def _header_problem(header: list[str]) -> str | None:
     return None
 
 
-def _label(
-    name: str, cells: Mapping[str, str], mode: Mode | None
-) -> tuple[Label | None, list[str]]:
+def _label(name: str, cells: Mapping[str, str], mode: str | None) -> tuple[Label | None, list[str]]:
     text = cells["label"]
     pair = cells.get("pair") or None
     subject = cells.get("subject") or None
