@@ -46,6 +46,7 @@ from evaluation._outcomes import (
     Outcome,
 )
 from evaluation._packing import corpus_archive
+from evaluation._render import as_html, as_markdown, report_tables
 from evaluation._reports import as_json, report
 from evaluation._running import evaluate, facematch_pairs
 from evaluation._sweep import TARGETS, Figure, Point, Sweep, sweep
@@ -75,7 +76,9 @@ __all__ = [
     "TargetUnreachable",
     "Trial",
     "as_document",
+    "as_html",
     "as_json",
+    "as_markdown",
     "beta_quantile",
     "bona_fide_score",
     "build_report",
@@ -92,6 +95,7 @@ __all__ = [
     "operating_point",
     "regularized_beta",
     "report",
+    "report_tables",
     "sender",
     "sweep",
     "trials_of_cases",

@@ -243,3 +243,17 @@ def as_html(document: Mapping[str, Any], det: str) -> str:
     )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def report_tables(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The report's tables as rows of text (for a page that shows them, like the playground)."""
+    rows, notes = _figure_rows(document)
+    return {
+        "title": f"Evaluation of {document['target']} ({document['api']})",
+        "intro": _intro(document),
+        "operating_point": {"head": list(_HEAD), "rows": [list(row) for row in rows]},
+        "notes": notes,
+        "non_responses": [list(row) for row in _non_response_rows(document)],
+        "swept": [list(row) for row in _swept_rows(document)],
+        "problems": list(document["problems"]),
+    }
