@@ -20,7 +20,7 @@ WIDTH: Final = 640
 HEIGHT: Final = 480
 LEFT, RIGHT, TOP, BOTTOM = 64, 170, 24, 56
 LOW, HIGH = 0.001, 0.99  # the axis range, as rates
-TICKS: Final = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.95, 0.99)
+TICKS: Final = (0.001, 0.005, 0.02, 0.1, 0.2, 0.4, 0.6, 0.8, 0.95, 0.99)
 COLOURS: Final = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 
 

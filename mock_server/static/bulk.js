@@ -95,6 +95,9 @@ function renderReport(report) {
   det.id = "bulk-det";
   det.alt = "DET curve: BPCER against APCER";
   det.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(report.det_svg)}`;
+  det.style.maxWidth = "100%";
+  det.style.height = "auto";
+  det.style.display = "block";
   const link = document.createElement("a");
   reportUrl = URL.createObjectURL(new Blob([report.html], { type: "text/html" }));
   link.href = reportUrl;
