@@ -46,7 +46,8 @@ from evaluation import (
 from liveness_kit import bulk_cli
 from liveness_kit._errors import UsageError
 
-USAGE_ERRORS: Final = (UsageError, bulk.JournalError)  # reported by liveness_kit.cli, exit 2
+# Reported by liveness_kit.cli as one line, exit 2; bulk's errors are translated to it here.
+USAGE_ERRORS: Final = (UsageError,)
 IN_PROCESS: Final = "the in-process mock"
 RESULTS_FILE: Final = "results.zip"
 
@@ -96,6 +97,8 @@ class _Options:
 
     def __init__(self, args: argparse.Namespace) -> None:
         archive = args.cases is not None or args.results is not None
+        if args.base_url is not None and not args.base_url.startswith(("http://", "https://")):
+            raise UsageError(f"--base-url must start with http:// or https://, got {args.base_url}")
         self.base_url = None if args.base_url is None else bulk_cli._base_url(args.base_url)
         self.timeout = bulk_cli._seconds("--timeout", args.timeout)
         self.concurrency = bulk_cli._whole_number(
@@ -214,6 +217,8 @@ def _from_cases(args: argparse.Namespace, options: _Options) -> int:
         journal = bulk.Journal(journal_path, identity=identity, resume=args.resume)
     except OSError as error:
         raise UsageError(f"cannot write {journal_path}: {error.strerror}") from None
+    except bulk.JournalError as error:
+        raise UsageError(str(error)) from None
     if journal.resumed:
         print(f"resuming: {len(journal)} finished cases in {journal_path}", file=sys.stderr)
     progress = bulk_cli.ProgressLine(sys.stderr)

@@ -272,7 +272,7 @@ def _usage_cases(tmp: Path) -> list[tuple[list[str], str]]:
             [str(labelled), "-o", str(tmp / "o"), "--concurrency", "0"],
             "--concurrency must be a whole number from 1 to 64, got '0'",
         ),
-        (["--base-url", "ftp://x"], "--base-url must be an http:// or https:// URL, got 'ftp://x'"),
+        (["--base-url", "ftp://x"], "--base-url must start with http:// or https://, got ftp://x"),
     ]
 
 
@@ -325,3 +325,16 @@ def test_the_corpus_packed_as_a_labelled_zip_gives_the_corpus_figures(
     ):
         assert (mine["errors"], mine["decisions"]) == (theirs["errors"], theirs["total"])
     assert from_zip["counts"]["trials"] == from_corpus["counts"]["trials"] > 20
+
+
+def test_a_journal_of_another_run_is_one_line(
+    harness: Harness, cases_zip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    journal = out / "results.zip.journal.jsonl"
+    journal.write_text('{"format": "something else"}\n')
+    assert evaluate(cases_zip, out, "--resume") == 2
+    assert capsys.readouterr().err == (
+        f"{ERROR_PREFIX}{journal} is not a bulk journal; delete it to start over\n"
+    )
