@@ -46,7 +46,7 @@ from evaluation._outcomes import (
     Outcome,
 )
 from evaluation._packing import corpus_archive
-from evaluation._render import as_html, as_markdown, report_tables
+from evaluation._render import as_html, as_markdown, gate_summary, report_tables
 from evaluation._reports import as_json, report
 from evaluation._running import evaluate, facematch_pairs
 from evaluation._sweep import TARGETS, Figure, Point, Sweep, sweep
@@ -92,6 +92,7 @@ __all__ = [
     "facematch_pairs",
     "figures_of",
     "gate",
+    "gate_summary",
     "operating_point",
     "regularized_beta",
     "report",

@@ -112,7 +112,8 @@ def _intro(document: Mapping[str, Any]) -> str:
     return text + "."
 
 
-def _gate_lines(document: Mapping[str, Any]) -> list[str]:
+def gate_summary(document: Mapping[str, Any]) -> list[str]:
+    """The gate's verdict and breaches and the baseline deltas, when the report has them."""
     lines = []
     gate = document.get("gate")
     if gate:
@@ -153,7 +154,7 @@ def as_markdown(document: Mapping[str, Any], det_name: str = "det.svg") -> str:
     lines += ["", "## Swept over the returned confidence (worst-case species)", ""]
     lines += _md_table(("figure", "value", "at"), _swept_rows(document))
     lines += ["", f"![DET curve]({det_name})"]
-    gate = _gate_lines(document)
+    gate = gate_summary(document)
     if gate:
         lines += ["", "## Gate", "", *gate]
     if document["problems"]:
@@ -216,7 +217,7 @@ def as_html(document: Mapping[str, Any], det: str) -> str:
     parts.append(_html_table(("figure", "value", "at"), _swept_rows(document), 3))
     svg = det[det.index("<svg") :] if "<svg" in det else det
     parts.append(f"<figure>{svg}<figcaption>DET curve (probit axes)</figcaption></figure>")
-    gate = _gate_lines(document)
+    gate = gate_summary(document)
     if gate:
         parts.append("<h2>Gate</h2>")
         parts += [f"<p class='{'failed' if 'FAILED' in g else ''}'>{escape(g)}</p>" for g in gate]
