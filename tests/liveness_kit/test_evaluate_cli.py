@@ -338,3 +338,22 @@ def test_a_journal_of_another_run_is_one_line(
     assert capsys.readouterr().err == (
         f"{ERROR_PREFIX}{journal} is not a bulk journal; delete it to start over\n"
     )
+
+
+def test_a_result_archive_without_labels_needs_its_cases_zip(
+    harness: Harness, cases_zip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert evaluate(cases_zip, tmp_path / "a") == 0
+    files = read_zip((tmp_path / "a" / "results.zip").read_bytes())
+    del files["labels.csv"]
+    bare = tmp_path / "bare.zip"
+    bare.write_bytes(make_zip(files.items()))
+    capsys.readouterr()
+    assert main(["evaluate", "--results", str(bare), "-o", str(tmp_path / "b")]) == 2
+    assert capsys.readouterr().err == (
+        f"{ERROR_PREFIX}--results {bare} holds no labels.csv: name the CASES.zip it was run from\n"
+    )
+    command = ["evaluate", str(cases_zip), "--results", str(bare), "-o", str(tmp_path / "c")]
+    assert main(command) == 0
+    first = (tmp_path / "a" / "report.json").read_bytes()
+    assert (tmp_path / "c" / "report.json").read_bytes() == first
