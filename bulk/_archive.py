@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any, Final
 
-from bulk._cases import Problem
+from bulk._cases import LABELS_ENTRY, Problem
 from bulk._durable import replace_atomically
 from bulk._results import OUTCOMES, CaseResult
 
@@ -51,13 +51,16 @@ def write_archive(
     *,
     options: Mapping[str, Any] | None = None,
     timings: bool = True,
+    labels: bytes | None = None,
 ) -> None:
     """Write the output archive to a path (atomically) or to a binary file object.
 
     Every byte depends only on the results, the problems and ``options``, except the
     ``duration_ms`` column of summary.csv; ``timings=False`` leaves that column empty.
+    ``labels``, the input's labels.csv, is kept as it came, so that the archive can be
+    evaluated later on its own.
     """
-    files = archive_files(results, problems, options=options, timings=timings)
+    files = archive_files(results, problems, options=options, timings=timings, labels=labels)
     if isinstance(destination, str | os.PathLike):
         replace_atomically(Path(destination), lambda stream: _write_zip(files, stream))
     elif hasattr(destination, "write"):
@@ -72,6 +75,7 @@ def archive_files(
     *,
     options: Mapping[str, Any] | None = None,
     timings: bool = True,
+    labels: bytes | None = None,
 ) -> dict[str, bytes]:
     """The archive's entries by name."""
     names = [result.name for result in results]
@@ -95,6 +99,8 @@ def archive_files(
     files["summary.csv"] = _csv_bytes(rows)
     files["errors.json"] = _json_bytes(_errors(results, problems))
     files["manifest.json"] = _json_bytes(_manifest(results, problems, rows, options_json))
+    if labels is not None:
+        files[LABELS_ENTRY] = bytes(labels)
     return files
 
 

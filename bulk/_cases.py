@@ -34,6 +34,7 @@ NAMING_RULE: Final = (
 )
 IGNORED_FILES: Final = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 IGNORED_FOLDERS: Final = frozenset({"__MACOSX"})
+LABELS_ENTRY: Final = "labels.csv"  # at the root: the labels, read by bulk._labels
 CASE_OUTPUT_FILES: Final = ("status", "response.json", "response.txt")
 
 _CASE_FILE: Final = re.compile(r"(?P<stem>.+)_(?P<role>image|video|params)\.(?P<ext>[^.]+)")
@@ -141,7 +142,7 @@ def read_cases(source: Source, *, limits: Limits = DEFAULT_LIMITS) -> CaseSet:
     seen: set[str] = set()
     for info in archive.infos:
         name = info.filename.replace("\\", "/")
-        if name.endswith("/") or _ignored(name):
+        if name.endswith("/") or _ignored(name) or name == LABELS_ENTRY:
             continue
         unsafe = _unsafe(name)
         if unsafe is not None:

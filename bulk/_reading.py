@@ -46,6 +46,7 @@ class Limits:
     max_ratio: int = 100
     ratio_floor_bytes: int = 1 * MiB
     max_params_bytes: int = 64 * KiB
+    max_labels_bytes: int = 16 * MiB
 
     def __post_init__(self) -> None:
         for item in fields(self):

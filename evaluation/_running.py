@@ -8,7 +8,14 @@ from typing import Any
 import httpx
 
 from evaluation._http import Send
-from evaluation._outcomes import BONA_FIDE, BONA_FIDE_LABELS, IMPOSTOR, NO_BLINK, Outcome
+from evaluation._outcomes import (
+    ATTACK_SPECIES,
+    BONA_FIDE,
+    BONA_FIDE_LABELS,
+    IMPOSTOR,
+    NO_BLINK,
+    Outcome,
+)
 
 
 def _liveness(api: str, body: dict[str, Any]) -> tuple[str, float, tuple[str, ...]]:
@@ -43,9 +50,7 @@ async def evaluate(send: Send, api: str, corpus: Sequence[Any]) -> list[Outcome]
         response = await send(files)
         body = _json(response)
         kind = "broken" if fixture.label == "broken" else "presentation"
-        label = fixture.label
-        if label in BONA_FIDE_LABELS and fixture.role == "video" and fixture.blinks == 0:
-            label = NO_BLINK
+        label = presentation_label(fixture)
         if response.status_code == 200 and body is not None and kind == "presentation":
             verdict, confidence, reasons = _liveness(api, body)
             outcomes.append(
@@ -86,6 +91,20 @@ async def evaluate(send: Send, api: str, corpus: Sequence[Any]) -> list[Outcome]
         else:
             outcomes.append(Outcome(name, "pair", label, 200, response.status_code))
     return outcomes
+
+
+def presentation_label(fixture: Any) -> str:
+    """The fixture's label as the figures read it: a live clip without a blink is apart."""
+    label: str = fixture.label
+    if label in BONA_FIDE_LABELS and fixture.role == "video" and fixture.blinks == 0:
+        return NO_BLINK
+    return label
+
+
+def counted_as_presentation(fixture: Any) -> bool:
+    """Whether the corpus figures count ``fixture`` in an APCER or in the BPCER."""
+    label = presentation_label(fixture)
+    return label in ATTACK_SPECIES or label in BONA_FIDE_LABELS
 
 
 def facematch_pairs(corpus: Sequence[Any]) -> list[tuple[str, str, Any, Any]]:

@@ -22,6 +22,7 @@ from bulk import (
     BulkInputError,
     Case,
     CaseResult,
+    CaseSet,
     Journal,
     JournalError,
     Problem,
@@ -30,6 +31,7 @@ from bulk import (
     make_client,
     preflight,
     read_cases,
+    read_labels,
     run_bulk,
     write_archive,
 )
@@ -114,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         cases, problems = read_cases(input_path)
+        labels = read_labels(input_path, CaseSet(cases, problems)).data  # kept for evaluate
     except BulkInputError as error:
         message = str(error)
         if not message.startswith("cannot read"):  # otherwise it names the file already
@@ -157,7 +160,9 @@ def run(args: argparse.Namespace) -> int:
     progress.close()
     options = {"api": args.api, "base_url": str(base_url), "retries": retries, "timeout": timeout}
     try:
-        write_archive(results, problems, output, options=options, timings=not args.no_timings)
+        write_archive(
+            results, problems, output, options=options, timings=not args.no_timings, labels=labels
+        )
     except OSError as error:
         raise UsageError(
             f"cannot write {output}: {error.strerror} (the results are kept in {journal_path}: "

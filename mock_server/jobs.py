@@ -7,6 +7,9 @@ The board's caps are settings (docs/security.md, "Resource limits"): ``max_bulk_
 running at once, ``max_queued_cases`` not sent yet over all running jobs, and
 ``bulk_job_ttl_seconds`` after which a finished job and its archive are forgotten (at
 most MAX_KEPT_JOBS finished ones are kept in any case).
+
+When the ZIP has a labels.csv, the finished job also carries its evaluation (the figures,
+the DET drawing and the report page of ``liveness-kit evaluate``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp
 
 import bulk
+import evaluation
 from mock_server.config import MiB, Settings
 from mock_server.errors import PlaygroundError
 
@@ -66,6 +70,8 @@ class BulkJob:
     archive: bytes | None = None
     summary: list[dict[str, str]] = field(default_factory=list)
     finished: float | None = None  # the board's clock when the job stopped running
+    labels: bulk.LabelSet = field(default_factory=lambda: bulk.LabelSet({}, [], None))
+    report: dict[str, Any] | None = None  # the evaluation, when the ZIP has a labels.csv
 
     @property
     def queued(self) -> int:
@@ -86,6 +92,7 @@ class BulkJob:
             "progress_url": f"/playground/bulk/{self.id}",
             "archive_url": f"/playground/bulk/{self.id}/archive" if self.archive else None,
             "summary": self.summary,
+            "report": self.report,
         }
 
 
@@ -143,6 +150,7 @@ class JobBoard:
         self.check_room(len(case_set.cases))
         base_url = str(client.base_url).rstrip("/")
         job = BulkJob(secrets.token_hex(8), upload.api, base_url, case_set.cases, case_set.problems)
+        job.labels = _read_labels(upload.archive, case_set)
         self._jobs[job.id] = job
         finished = [key for key, old in self._jobs.items() if old.state != "running"]
         for key in finished[: max(0, len(self._jobs) - MAX_KEPT_JOBS)]:
@@ -213,8 +221,12 @@ async def run_job(job: BulkJob, client: httpx.AsyncClient) -> None:
             "retries": JOB_RETRIES,
             "timeout": JOB_REQUEST_TIMEOUT,
         }
-        job.archive = await asyncio.to_thread(_archive_bytes, results, job.problems, options)
+        job.archive = await asyncio.to_thread(
+            _archive_bytes, results, job.problems, options, job.labels.data
+        )
         job.summary = bulk.summary_rows(results, job.problems)
+        if job.labels.data is not None:
+            job.report = await asyncio.to_thread(_report, job, results)
         job.state = "done"
     except Exception as error:  # a job never takes the server down; the page shows why
         job.state = "failed"
@@ -222,8 +234,35 @@ async def run_job(job: BulkJob, client: httpx.AsyncClient) -> None:
 
 
 def _archive_bytes(
-    results: list[bulk.CaseResult], problems: list[bulk.Problem], options: dict[str, Any]
+    results: list[bulk.CaseResult],
+    problems: list[bulk.Problem],
+    options: dict[str, Any],
+    labels: bytes | None = None,
 ) -> bytes:
     buffer = io.BytesIO()
-    bulk.write_archive(results, problems, buffer, options=options)
+    bulk.write_archive(results, problems, buffer, options=options, labels=labels)
     return buffer.getvalue()
+
+
+def _read_labels(archive: bytes, case_set: bulk.CaseSet) -> bulk.LabelSet:
+    try:
+        return bulk.read_labels(archive, case_set, limits=ARCHIVE_LIMITS)
+    except bulk.BulkInputError:  # read_cases accepted the archive; report no labels then
+        return bulk.LabelSet({}, [], None)
+
+
+def _report(job: BulkJob, results: list[bulk.CaseResult]) -> dict[str, Any]:
+    """The evaluation of a labelled job, as ``liveness-kit evaluate`` reports it."""
+    evaluated = evaluation.evaluate_run(
+        bulk.recorded(results),
+        job.labels.labels,
+        target=job.base_url,
+        api=job.api,
+        problems=job.labels.problems,
+    )
+    report = evaluation.build_report(evaluated)
+    return {
+        **evaluation.report_tables(report.document),
+        "det_svg": report.files["det.svg"],
+        "html": report.files["report.html"],
+    }

@@ -1,4 +1,5 @@
-// The Bulk tab: upload a ZIP, follow the job's progress, download the result archive.
+// The Bulk tab: upload a ZIP, follow the job's progress, download the result archive;
+// for a ZIP with labels.csv, show its evaluation report with the DET drawing.
 
 const POLL_MS = 500;
 const $ = (id) => document.getElementById(id);
@@ -31,6 +32,81 @@ function renderSummary(rows) {
   container.append(table);
 }
 
+/** A table of text rows, styled like the summary table. */
+function textTable(captionText, head, rows) {
+  const table = document.createElement("table");
+  table.className = "summary";
+  const caption = document.createElement("caption");
+  caption.textContent = captionText;
+  table.append(caption);
+  const headRow = table.createTHead().insertRow();
+  for (const column of head) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = column;
+    headRow.append(th);
+  }
+  const body = table.createTBody();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    for (const cell of row) tr.insertCell().textContent = cell;
+  }
+  return table;
+}
+
+let reportUrl = null;
+
+/** The evaluation of a labelled ZIP (labels.csv): its figures, the DET drawing, the page. */
+function renderReport(report) {
+  let container = $("bulk-report");
+  if (!container) {
+    container = document.createElement("div");
+    container.id = "bulk-report";
+    container.className = "summary-wrap";
+    $("bulk-summary").after(container);
+  }
+  container.replaceChildren();
+  if (reportUrl) URL.revokeObjectURL(reportUrl);
+  reportUrl = null;
+  if (!report) return;
+  const title = document.createElement("h3");
+  title.className = "subheading";
+  title.textContent = `${report.title} (labels.csv)`;
+  const intro = document.createElement("p");
+  intro.textContent = report.intro;
+  const point = report.operating_point;
+  container.append(title, intro, textTable("At the service's operating point", point.head, point.rows));
+  const notes = [...report.notes, ...report.problems];
+  if (notes.length) {
+    const list = document.createElement("ul");
+    list.className = "problems";
+    for (const note of notes) {
+      const item = document.createElement("li");
+      item.textContent = note;
+      list.append(item);
+    }
+    container.append(list);
+  }
+  if (report.non_responses.length) {
+    container.append(textTable("Non-responses (in no rate)", ["class", "cause", "count"], report.non_responses));
+  }
+  container.append(textTable("Swept over the confidence", ["figure", "value", "at"], report.swept));
+  const det = document.createElement("img");
+  det.id = "bulk-det";
+  det.alt = "DET curve: BPCER against APCER";
+  det.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(report.det_svg)}`;
+  det.style.maxWidth = "100%";
+  det.style.height = "auto";
+  det.style.display = "block";
+  const link = document.createElement("a");
+  reportUrl = URL.createObjectURL(new Blob([report.html], { type: "text/html" }));
+  link.href = reportUrl;
+  link.download = "report.html";
+  link.className = "button";
+  link.textContent = "Download the report (HTML)";
+  container.append(det, link);
+}
+
 export function setupBulk({ token, api }) {
   const form = $("bulk-form");
   let polling = null;
@@ -61,6 +137,7 @@ export function setupBulk({ token, api }) {
       problems.append(item);
     }
     renderSummary(job.summary);
+    renderReport(job.report);
     const download = $("bulk-download");
     download.hidden = !job.archive_url;
     if (job.archive_url) download.href = job.archive_url;
