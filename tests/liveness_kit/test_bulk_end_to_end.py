@@ -6,20 +6,50 @@ import io
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import anyio.to_thread
 import pytest
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bench.load import serve
+from mock_server import Settings, create_app
 from tests.bulk.support import make_zip, read_zip
 
 pytestmark = pytest.mark.slow
 
-# Ctrl-C comes after the fourth case; the other cases take seconds, far longer than it
-# takes to notice the fourth and send the signal.
 CASES = 200
+ANSWERED_BEFORE_CTRL_C = 4
+
+
+class Gate:
+    """Holds every analysis request past the first ``hold_after`` until opened, so the
+    Ctrl-C always lands in the middle of the run, however fast or slow the machine."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._opened = threading.Event()
+        self._opened.set()
+        self._seen = 0
+        self._hold_after = 0
+
+    def hold_after(self, answered: int) -> None:
+        self._seen, self._hold_after = 0, answered
+        self._opened.clear()
+
+    def open(self) -> None:
+        self._opened.set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/liveness"):
+            self._seen += 1
+            if self._seen > self._hold_after:
+                await anyio.to_thread.run_sync(self._opened.wait, abandon_on_cancel=True)
+        await self._app(scope, receive, send)
 
 
 def _jpeg() -> bytes:
@@ -31,9 +61,23 @@ def _jpeg() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def mock_url() -> Iterator[str]:
-    with serve() as (base_url, _):
-        yield base_url
+def gated_mock() -> Iterator[tuple[str, Gate]]:
+    gate = Gate(create_app(Settings()))
+    config = uvicorn.Config(gate, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the mock did not start"
+        time.sleep(0.02)
+    port: Any = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", gate
+    finally:
+        gate.open()
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def _bulk(*arguments: str) -> subprocess.Popen[str]:
@@ -42,8 +86,9 @@ def _bulk(*arguments: str) -> subprocess.Popen[str]:
 
 
 def test_ctrl_c_then_resume_gives_the_archive_of_an_uninterrupted_run(
-    mock_url: str, tmp_path: Path
+    gated_mock: tuple[str, Gate], tmp_path: Path
 ) -> None:
+    mock_url, gate = gated_mock
     source = tmp_path / "set.zip"
     image = _jpeg()
     source.write_bytes(make_zip([(f"c{n:03}_image.jpg", image) for n in range(CASES)]))
@@ -56,13 +101,15 @@ def test_ctrl_c_then_resume_gives_the_archive_of_an_uninterrupted_run(
 
     output = tmp_path / "out.zip"
     journal = tmp_path / "out.zip.journal.jsonl"
+    gate.hold_after(ANSWERED_BEFORE_CTRL_C)
     running = _bulk(*common, "-o", str(output))
     deadline = time.monotonic() + 120
-    while not journal.exists() or journal.read_bytes().count(b"\n") < 4:
+    while not journal.exists() or journal.read_bytes().count(b"\n") < ANSWERED_BEFORE_CTRL_C:
         assert running.poll() is None and time.monotonic() < deadline
         time.sleep(0.02)
     running.send_signal(signal.SIGINT)
     _, err = running.communicate(timeout=60)
+    gate.open()
     assert running.returncode == 130
     assert "Traceback" not in err
     assert "run the same command with --resume to continue" in err.splitlines()[-1]
