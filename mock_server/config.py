@@ -50,6 +50,13 @@ class Settings:
     max_frame_pixels: int = 3840 * 2160
     decode_ahead_bytes: int = 32 * MiB
 
+    # for integrators (outside the contract): faults, answer cache, coverage, admin
+    faults: tuple[str, ...] = ()  # random faults, FAULT[:p=P] each (mock_server.faults)
+    fault_seed: int = 0
+    answer_cache_entries: int = 256  # analyses kept (LRU); 0 switches the cache off
+    coverage_out: str | None = None  # write the coverage report here on shutdown
+    listen_host: str = "127.0.0.1"  # /__mock/ needs a token unless this is loopback
+
     def __post_init__(self) -> None:
         if not self.secret and not self.accept_any_token:
             raise SettingsError("secret must not be empty")
@@ -66,6 +73,14 @@ class Settings:
             value = getattr(self, item.name)
             if item.type == "int" and isinstance(value, int) and value < 0:
                 raise SettingsError(f"{item.name} must not be negative, got {value}")
+        if self.faults:
+            from mock_server.faults import FaultError, parse_rule
+
+            for rule in self.faults:
+                try:
+                    parse_rule(rule)
+                except FaultError as error:
+                    raise SettingsError(f"faults: {error}") from None
         for name in LIMIT_FIELDS:
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
