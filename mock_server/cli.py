@@ -43,6 +43,31 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--max-video-bytes", type=int)
     serve.add_argument("--max-body-bytes", type=int)
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    integrators = serve.add_argument_group("for integrators (outside the contract)")
+    integrators.add_argument(
+        "--fault",
+        action="append",
+        dest="faults",
+        metavar="FAULT[:p=P]",
+        help="inject FAULT at random with probability P, e.g. 503:p=0.05 (repeatable; "
+        "env LIVENESS_KIT_FAULTS, comma separated)",
+    )
+    integrators.add_argument(
+        "--fault-seed", type=int, help="seed of the random faults (default 0; env ..._FAULT_SEED)"
+    )
+    integrators.add_argument(
+        "--coverage-out",
+        metavar="PATH",
+        help="on shutdown, write the contract coverage of the traffic to PATH (JSON) and "
+        "PATH with .md (Markdown)",
+    )
+    integrators.add_argument(
+        "--cache-entries",
+        type=int,
+        dest="answer_cache_entries",
+        metavar="N",
+        help="analyses kept in the answer cache (default 256; 0 switches it off)",
+    )
     serve.set_defaults(handler=run_serve)
 
     token = subparsers.add_parser(
@@ -69,8 +94,15 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "max_image_bytes",
             "max_video_bytes",
             "max_body_bytes",
+            "fault_seed",
+            "coverage_out",
+            "answer_cache_entries",
         )
     }
+    faults = getattr(args, "faults", None)
+    overrides["faults"] = tuple(faults) if faults else None
+    host = getattr(args, "host", None)
+    overrides["listen_host"] = host
     return Settings.from_env(**overrides)
 
 
@@ -82,6 +114,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise SettingsError(f"--workers must be at least 1, got {args.workers}")
     settings = settings_from_args(args)
+    if settings.coverage_out and args.workers > 1:
+        raise SettingsError("--coverage-out needs --workers 1 (each worker counts its own)")
     configure_logging(args.log_level)
     if settings.secret == DEVELOPMENT_SECRET and not settings.accept_any_token:
         logging.getLogger("liveness_kit.server").warning(

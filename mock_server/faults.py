@@ -330,9 +330,10 @@ def abort_socket(server: Any, client: Any) -> bool:
     The server keeps its own descriptor; a duplicate is given SO_LINGER 0 and shut down,
     so the peer sees the connection end with no answer and the server's close sends a RST.
     """
-    if not server or not client:
-        return False
-    wanted = ((str(server[0]), int(server[1])), (str(client[0]), int(client[1])))
+    try:
+        wanted = ((str(server[0]), int(server[1])), (str(client[0]), int(client[1])))
+    except (TypeError, ValueError, IndexError):
+        return False  # no address: not a socket (an in-process transport)
     try:
         descriptors = os.listdir("/proc/self/fd")
     except OSError:

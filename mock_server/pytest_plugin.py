@@ -124,7 +124,7 @@ class AsgiMock(_Helpers):
 
     @property
     def transport(self) -> httpx.AsyncBaseTransport:
-        return _ResettingTransport(self.app)
+        return _resetting_transport(self.app)
 
     def client(self, **options: Any) -> httpx.AsyncClient:
         import httpx
@@ -132,7 +132,7 @@ class AsgiMock(_Helpers):
         return httpx.AsyncClient(transport=self.transport, base_url=self.base_url, **options)
 
 
-def _ResettingTransport(app: Starlette) -> httpx.AsyncBaseTransport:  # noqa: N802
+def _resetting_transport(app: Starlette) -> httpx.AsyncBaseTransport:
     """An ASGI transport where an injected reset reaches the client as httpx's own error."""
     import httpx
 
