@@ -70,11 +70,11 @@ class MockState:
         fault = header_fault(fault_header)
         drawn = self.random_faults.draw()  # drawn for every request: the order stays seeded
         with self._lock:
-            chosen_fault, self._fault = _use(self._fault)
+            if not fault:  # a request with its own fault leaves the chosen one for the next
+                chosen, self._fault = _use(self._fault)
+                fault = chosen or drawn
             scenario, self._scenario = _use(self._scenario)
-        if not fault and chosen_fault is not None:
-            fault = chosen_fault
-        return (fault if fault else drawn), scenario
+        return fault, scenario
 
 
 def _use(choice: tuple[Any, int | None] | None) -> tuple[Any, tuple[Any, int | None] | None]:

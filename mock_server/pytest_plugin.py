@@ -8,6 +8,7 @@ client's test suite gets these fixtures with no import:
   ``headers``; ``scenario(name, times=None)`` and ``fault(spec, times=None)`` choose an
   outcome or a fault for the next requests; ``coverage()`` and ``reset_coverage()``.
   The choices are cleared after each test; the coverage accumulates over the session.
+  Override the ``liveness_mock_settings`` fixture to serve other settings.
 * ``liveness_mock_asgi``: the same helpers on an in-process app, with ``transport``
   (an httpx async transport, no socket) and ``client()`` (an ``httpx.AsyncClient``).
 
@@ -151,8 +152,15 @@ def _resetting_transport(app: Starlette) -> httpx.AsyncBaseTransport:
 
 
 @pytest.fixture(scope="session")
-def _liveness_mock_server() -> Iterator[LiveMock]:
-    with LiveMock() as server:
+def liveness_mock_settings() -> Settings | None:
+    """The mock's settings (None: the defaults, without the playground); override this
+    fixture in a conftest.py to change them, e.g. ``Settings(secret=..., playground=False)``."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def _liveness_mock_server(liveness_mock_settings: Settings | None) -> Iterator[LiveMock]:
+    with LiveMock(liveness_mock_settings) as server:
         yield server
 
 
@@ -164,6 +172,6 @@ def liveness_mock(_liveness_mock_server: LiveMock) -> Iterator[LiveMock]:
 
 
 @pytest.fixture
-def liveness_mock_asgi() -> AsgiMock:
+def liveness_mock_asgi(liveness_mock_settings: Settings | None) -> AsgiMock:
     """The mock in process, for ``httpx.AsyncClient`` with no socket."""
-    return AsgiMock()
+    return AsgiMock(liveness_mock_settings)

@@ -229,3 +229,13 @@ def test_the_asgi_transport_turns_a_reset_into_httpx_s_error() -> None:
             return answer.status_code, answer.json()["detail"]["code"]
 
     assert asyncio.run(run()) == (504, "gateway_timeout")
+
+
+def test_a_request_s_own_fault_leaves_the_chosen_one_for_the_next() -> None:
+    from mock_server.admin import MockState
+
+    state = MockState(Settings(secret=SECRET))
+    state.choose(fault="status=500", times=1)
+    assert state.take("latency=1")[0] == Fault(latency_ms=1)
+    assert state.take(None)[0] == Fault(status=500)
+    assert state.take(None)[0] == Fault()
