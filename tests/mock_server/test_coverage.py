@@ -145,3 +145,23 @@ def test_fail_under_must_be_a_percentage(
 ) -> None:
     assert main(["coverage", str(tmp_path / "r.json"), "--fail-under", "120"]) == 2
     assert "--fail-under must be from 0 to 100" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            ["--coverage-out", "c.json", "--workers", "2"],
+            "--coverage-out needs --workers 1",
+            id="coverage-with-workers",
+        ),
+        pytest.param(["--fault", "503:p=7"], "the probability must be p=P", id="bad-probability"),
+        pytest.param(["--fault", "meteor"], "unknown fault 'meteor'", id="unknown-fault"),
+    ],
+)
+def test_bad_serve_options_are_one_line_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["serve", "--port", "1", *argv]) == 2
+    error = capsys.readouterr().err
+    assert message in error and len(error.strip().splitlines()) == 1
