@@ -4,8 +4,10 @@ loopback, the seeded random faults, and the in-process transport."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -239,3 +241,30 @@ def test_a_request_s_own_fault_leaves_the_chosen_one_for_the_next() -> None:
     assert state.take("latency=1")[0] == Fault(latency_ms=1)
     assert state.take(None)[0] == Fault(status=500)
     assert state.take(None)[0] == Fault()
+
+
+@pytest.mark.slow
+def test_serve_options_give_the_same_faults_for_the_same_seed(tmp_path: Path) -> None:
+    from bench.load import development_token, serve
+
+    token = development_token()
+
+    def run(seed: str, out: Path) -> list[int]:
+        extra = ("--fault", "503:p=0.4", "--fault", "latency=5:p=0.5", "--fault-seed", seed)
+        headers = {"Authorization": f"Bearer {token}"}
+        with (
+            serve(extra=(*extra, "--coverage-out", str(out))) as (base_url, _),
+            httpx.Client(base_url=base_url, timeout=60) as client,
+        ):
+            return [
+                client.post("/liveness", files=FILES, headers=headers).status_code
+                for _ in range(16)
+            ]
+
+    first = run("1", tmp_path / "a.json")
+    assert first == run("1", tmp_path / "b.json")
+    assert set(first) == {200, 503}
+    assert first != run("2", tmp_path / "c.json")
+    report = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert report["mock"]["other_statuses"]["livenessV1 503"] == first.count(503)
+    assert (tmp_path / "a.md").exists()
