@@ -221,10 +221,11 @@ def test_the_asgi_transport_turns_a_reset_into_httpx_s_error() -> None:
 
     async def run() -> tuple[int, str]:
         async with mock.client() as client:
-            with pytest.raises(httpx.RemoteProtocolError):
-                await client.post(
-                    "/liveness", files=FILES, headers={**mock.headers, "X-Mock-Fault": "reset"}
-                )
+            for fault in ("reset", "truncate"):
+                with pytest.raises(httpx.RemoteProtocolError):
+                    await client.post(
+                        "/liveness", files=FILES, headers={**mock.headers, "X-Mock-Fault": fault}
+                    )
             answer = await client.post(
                 "/liveness", files=FILES, headers={**mock.headers, "X-Mock-Fault": "status=504"}
             )
