@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 import anyio
@@ -17,10 +18,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mock_server import media
+import spec
+from mock_server import faults, media
+from mock_server.admin import MockState
 from mock_server.analysis import Analysis
 from mock_server.auth import authenticate, secret_is_short
+from mock_server.cache import cache_key
 from mock_server.config import Settings
+from mock_server.coverage import write_report
 from mock_server.errors import (
     INVALID_TOKEN,
     MALFORMED_MULTIPART,
@@ -41,6 +46,7 @@ from mock_server.scenarios import (
     SCENARIO_HEADER,
     UNKNOWN,
     apply_scenario,
+    magic_scenario,
     parse_prefer,
     preferred_example,
 )
@@ -60,13 +66,18 @@ class Exchange:
     code: str | None = None
     scenario: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    fault: faults.Fault = field(default_factory=faults.Fault)
+    chosen_scenario: str | None = None
+    tuning: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
 
 
 class LivenessService:
     """Handles ``POST /liveness`` and ``POST /v2/liveness`` with the given settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, state: MockState | None = None) -> None:
         self.settings = settings
+        self.state = state or MockState(settings)
         threads = settings.analysis_threads or os.cpu_count() or 1
         # stills have a lane of their own: they are not held up by a queue of videos
         self.lanes = {lane: anyio.CapacityLimiter(threads) for lane in ("image", "video")}
@@ -98,11 +109,52 @@ class LivenessService:
             response = error_response(mapped)
             exchange.code = mapped.code
         response.headers.update(exchange.headers)
+        self._record(exchange, response.status_code)
         _log(exchange, response.status_code, started)
-        return response
+        return faults.faulty(response, exchange.fault)
+
+    def _record(self, exchange: Exchange, status: int) -> None:
+        injected = exchange.code == faults.INVALID_MOCK_FAULT or (
+            exchange.fault.status is not None or exchange.fault.reset
+        )
+        self.state.coverage.record(
+            api=exchange.api,
+            status=status,
+            mode=exchange.mode,
+            code=None if injected else exchange.code,
+            reasons=exchange.reasons,
+            tuning=exchange.tuning,
+            scenario=exchange.scenario,
+            faults=[item.split("=")[0] for item in exchange.fault.kinds()],
+            injected=injected,
+        )
+
+    async def _inject(self, request: Request, exchange: Exchange) -> Response | None:
+        """Apply the request's fault before the answer: latency, then status or reset."""
+        fault, exchange.chosen_scenario = self.state.take(request.headers.get(faults.FAULT_HEADER))
+        exchange.fault = fault
+        if not fault:
+            return None
+        exchange.headers[faults.APPLIED_HEADER] = fault.describe()
+        if fault.latency_ms:
+            await anyio.sleep(fault.latency_ms / 1000)
+        if fault.status is None and not fault.reset:
+            return None
+        read = 0
+        async for chunk in request.stream():  # the request is read in full first
+            read += len(chunk)
+            if read > self.settings.max_body_bytes:
+                break
+        if fault.reset:
+            return faults.ResetResponse()
+        raise faults.InjectedError(fault)
 
     async def _answer(self, request: Request, exchange: Exchange) -> Response:
         authenticate(request.headers.get("authorization"), self.settings)
+        exchange.stage = "fault"
+        injected = await self._inject(request, exchange)
+        if injected is not None:
+            return injected
         exchange.stage = "form"
         form = await read_form(
             request.stream(),
@@ -110,6 +162,7 @@ class LivenessService:
             request.headers.get("content-length"),
             self.settings,
         )
+        exchange.tuning = tuple(name for name in form.text_fields() if name in spec.TUNING_FIELDS)
         try:
             exchange.stage = "inputs"
             inputs = inputs_from_form(form)
@@ -123,6 +176,7 @@ class LivenessService:
                     exchange.scenario = f"example={example.name}"
                     exchange.headers[APPLIED_HEADER] = exchange.scenario
                     exchange.headers.update(example.headers)
+                    exchange.reasons = _example_reasons(example.body)
                     return json_response(example.body, example.status)
                 exchange.headers[APPLIED_HEADER] = UNKNOWN
             exchange.stage = "media"
@@ -132,25 +186,35 @@ class LivenessService:
             form.close()
         exchange.stage = "render"
         scenario = request.headers.get(SCENARIO_HEADER)
+        if scenario is None:
+            scenario = magic_scenario(inputs.unique_id) or exchange.chosen_scenario
         if scenario is not None:
             analysis, applied = apply_scenario(scenario, analysis)
             exchange.scenario = applied
             exchange.headers[APPLIED_HEADER] = applied
+        exchange.reasons = analysis.reasons
         return json_response(render(exchange.api, analysis, inputs))
 
     def _analyze(self, inputs: Inputs) -> Analysis:
         """Decode and analyse the media (in a worker thread); bad media is a 400."""
         picture = video = None
-        if inputs.image is not None:
-            data = image_bytes(inputs)
-            assert data is not None
+        data = image_bytes(inputs)
+        clip = _video_bytes(inputs.video) if inputs.video is not None else None
+        cache = self.state.cache
+        key = cache_key(data, clip, inputs.tuning) if cache.enabled else None
+        if key is not None and (cached := cache.get(key)) is not None:
+            return cached
+        if data is not None:
             with media_errors("image"):
                 picture = media.decode_image(data, max_pixels=self.settings.max_image_pixels)
-        if inputs.video is not None:
+        if clip is not None:
             with media_errors("video"):
-                video = media.open_video(_video_bytes(inputs.video), limits=self.video_limits)
+                video = media.open_video(clip, limits=self.video_limits)
         with media_errors("video" if video is not None else "image"):
-            return analyze(image=picture, video=video, tuning=inputs.tuning)
+            analysis = analyze(image=picture, video=video, tuning=inputs.tuning)
+        if key is not None:
+            cache.put(key, analysis)
+        return analysis
 
 
 def _video_bytes(part: Part) -> bytes:
@@ -192,6 +256,12 @@ def _unexpected(error: Exception, exchange: Exchange) -> ApiError:
     return BadRequest(code, f"{part}: the media cannot be analysed", part=part)
 
 
+def _example_reasons(body: object) -> tuple[str, ...]:
+    overall = body.get("overall") if isinstance(body, dict) else None
+    reasons = overall.get("reasons") if isinstance(overall, dict) else None
+    return tuple(str(reason) for reason in reasons) if isinstance(reasons, list) else ()
+
+
 def _log(exchange: Exchange, status: int, started: float) -> None:
     log_access(
         started,
@@ -231,12 +301,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     if secret_is_short(settings) and not settings.accept_any_token:
         server_log.warning("the configured secret is shorter than its algorithm recommends")
-    service = LivenessService(settings)
+    state = MockState(settings)
+    service = LivenessService(settings, state)
     routes: list[BaseRoute] = [
         Route("/liveness", service.v1, methods=["POST"]),
         Route("/v2/liveness", service.v2, methods=["POST"]),
         Route("/healthz", _health, methods=["GET"]),
     ]
+    # --- for integrators, outside the contract: /__mock/ (mock_server.admin) ---------
+    from mock_server import admin
+
+    routes += admin.routes(state, settings)
     if settings.playground:
         from mock_server import playground
 
@@ -245,9 +320,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         exception_handlers={HTTPException: _route_error},
         middleware=_middleware(settings),
+        lifespan=_lifespan(state),
     )
     app.router.redirect_slashes = False
     app.state.settings = settings
+    app.state.mock = state
     return app
 
 
@@ -258,6 +335,17 @@ def _middleware(settings: Settings) -> list[Middleware]:
     from mock_server.security import SecurityMiddleware
 
     return [Middleware(SecurityMiddleware, settings=settings)]
+
+
+def _lifespan(state: MockState) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if state.settings.coverage_out:
+            written = write_report(state.coverage.report(), Path(state.settings.coverage_out))
+            server_log.info("coverage report written to %s and %s", *written)
+
+    return lifespan
 
 
 def create_app_from_env() -> Starlette:

@@ -62,6 +62,31 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--max-video-bytes", type=int)
     serve.add_argument("--max-body-bytes", type=int)
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    integrators = serve.add_argument_group("for integrators (outside the contract)")
+    integrators.add_argument(
+        "--fault",
+        action="append",
+        dest="faults",
+        metavar="FAULT[:p=P]",
+        help="inject FAULT at random with probability P, e.g. 503:p=0.05 (repeatable; "
+        "env LIVENESS_KIT_FAULTS, comma separated)",
+    )
+    integrators.add_argument(
+        "--fault-seed", type=int, help="seed of the random faults (default 0; env ..._FAULT_SEED)"
+    )
+    integrators.add_argument(
+        "--coverage-out",
+        metavar="PATH",
+        help="on shutdown, write the contract coverage of the traffic to PATH (JSON) and "
+        "PATH with .md (Markdown)",
+    )
+    integrators.add_argument(
+        "--cache-entries",
+        type=int,
+        dest="answer_cache_entries",
+        metavar="N",
+        help="analyses kept in the answer cache (default 256; 0 switches it off)",
+    )
     serve.set_defaults(handler=run_serve)
 
     token = subparsers.add_parser(
@@ -89,10 +114,16 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "max_video_bytes",
             "max_body_bytes",
             "open_mode",
+            "fault_seed",
+            "coverage_out",
+            "answer_cache_entries",
         )
     }
     origins = getattr(args, "cors_origins", None)
     overrides["cors_origins"] = tuple(origins) if origins else None
+    faults = getattr(args, "faults", None)
+    overrides["faults"] = tuple(faults) if faults else None
+    overrides["listen_host"] = getattr(args, "host", None)
     return Settings.from_env(**overrides)
 
 
@@ -108,6 +139,8 @@ def run_serve(args: argparse.Namespace) -> int:
         raise SettingsError(f"--workers must be at least 1, got {args.workers}")
     settings = settings_from_args(args)
     check_bind(args.host, settings)  # before listening: no open mock beyond loopback by accident
+    if settings.coverage_out and args.workers > 1:
+        raise SettingsError("--coverage-out needs --workers 1 (each worker counts its own)")
     if getattr(args, "check", False):
         cors = ", ".join(settings.cors_origins) or "off"
         print(

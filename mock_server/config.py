@@ -57,6 +57,12 @@ class Settings:
     max_bulk_jobs: int = 2  # bulk jobs running at once
     max_queued_cases: int = 1000  # cases of running bulk jobs not sent yet, all jobs
     bulk_job_ttl_seconds: int = 3600  # a finished job and its archive are kept this long
+    # for integrators (outside the contract): faults, answer cache, coverage, admin
+    faults: tuple[str, ...] = ()  # random faults, FAULT[:p=P] each (mock_server.faults)
+    fault_seed: int = 0
+    answer_cache_entries: int = 256  # analyses kept (LRU); 0 switches the cache off
+    coverage_out: str | None = None  # write the coverage report here on shutdown
+    listen_host: str = "127.0.0.1"  # /__mock/ needs a token unless this is loopback
 
     def __post_init__(self) -> None:
         if not self.secret and not self.accept_any_token:
@@ -74,6 +80,14 @@ class Settings:
             value = getattr(self, item.name)
             if item.type == "int" and isinstance(value, int) and value < 0:
                 raise SettingsError(f"{item.name} must not be negative, got {value}")
+        if self.faults:
+            from mock_server.faults import FaultError, parse_rule
+
+            for rule in self.faults:
+                try:
+                    parse_rule(rule)
+                except FaultError as error:
+                    raise SettingsError(f"faults: {error}") from None
         for name in LIMIT_FIELDS:
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")

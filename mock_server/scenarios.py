@@ -4,7 +4,8 @@
   answer with an example of the contract, verbatim, for the request's path: the named
   example of the response with that status (200 when no code is given); with only a
   code, the response's first example (for 200, the example of the request's mode).
-* ``X-Mock-Scenario: NAME`` forces an outcome on the real analysis of the request:
+* ``X-Mock-Scenario: NAME``, or a ``unique_id`` of ``mock:NAME[:anything]`` (for clients
+  that cannot set headers; the header wins), forces an outcome on the real analysis:
   the blocks it concerns are rewritten and the verdicts recomputed, so the body still
   reflects the request (mode, tuning, unique_id) and keeps every invariant.
 
@@ -247,6 +248,30 @@ SCENARIOS: Final[dict[str, Callable[[Analysis], Analysis | None]]] = {
     "no_blink": _no_blink,
     "facematch_fail": _facematch_fail,
 }
+
+
+# The one description of each scenario, and the modes it applies to (elsewhere: "none").
+ALL_MODES: Final = ("image", "video", "image_video")
+DESCRIPTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "pass": ("Every block passes: a genuine face, a blink, facematch passed.", ALL_MODES),
+    "spoof_print": ("A print attack: the print cue fires on the still and the video.", ALL_MODES),
+    "spoof_screen": (
+        "A screen replay: the screen cue fires on the still and the video.",
+        ALL_MODES,
+    ),
+    "no_face": ("No face is found; facematch tests no frame.", ALL_MODES),
+    "several_faces": ("Two faces are found (multiple_faces); no blink can be followed.", ALL_MODES),
+    "no_blink": ("No blink is seen in the video.", ("video", "image_video")),
+    "facematch_fail": ("The video's face does not match the still.", ("image_video",)),
+}
+MAGIC_PREFIX: Final = "mock:"
+
+
+def magic_scenario(unique_id: str | None) -> str | None:
+    """The scenario a ``unique_id`` of ``mock:NAME`` or ``mock:NAME:anything`` selects."""
+    if unique_id is None or not unique_id.startswith(MAGIC_PREFIX):
+        return None
+    return unique_id.removeprefix(MAGIC_PREFIX).partition(":")[0]
 
 
 def _cues(**fired: float) -> dict[str, float]:

@@ -15,6 +15,9 @@ export function curlCommand(request, showToken) {
   const token = showToken ? request.token : MASK;
   const auth = showToken ? shellQuote(`Authorization: Bearer ${token}`) : `"Authorization: Bearer ${MASK}"`;
   const lines = [`curl -sS -X POST ${shellQuote(request.url)}`, `-H ${auth}`];
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  }
   if (request.image) {
     const name = request.image.name || "image";
     lines.push(

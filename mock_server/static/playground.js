@@ -2,6 +2,7 @@
 
 import { setupBulk } from "./bulk.js";
 import { curlCommand } from "./curl.js";
+import { mockHeaders, setupMockChoices } from "./scenarios.js";
 import { setupTabs } from "./tabs.js";
 import { effectiveTuning, enteredTuning, flagTuning, tuningControls } from "./tuning.js";
 import { renderError, renderVerdict, verdictOf } from "./verdict.js";
@@ -79,7 +80,9 @@ async function send(event) {
   const url = new URL(config.paths[api], window.location.origin).href;
   const token = currentToken();
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  lastRequest = { url, token, image, video, imageAsBase64, tuning, api };
+  const extra = mockHeaders($("mock-choice"));
+  Object.assign(headers, extra);
+  lastRequest = { url, token, image, video, imageAsBase64, tuning, api, headers: extra };
   $("send").disabled = true;
   $("send").textContent = "Sending…";
   $("form-status").textContent = "Waiting for the server…";
@@ -172,6 +175,7 @@ function setup() {
   form.addEventListener("submit", send);
   setupCopyButtons();
   setupBulk({ token: currentToken, api: selectedApi });
+  setupMockChoices($("mock-choice"), currentToken);
   describeMedia();
   refreshValidity();
   document.body.dataset.ready = "true";

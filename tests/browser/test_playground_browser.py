@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import fixtures
+from mock_server import SCENARIOS
 from tests.browser.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -174,3 +175,27 @@ def test_page_fits_a_narrow_screen(page: Any, screenshot_dir: Path) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     page.screenshot(path=screenshot_dir / "08-narrow.png", full_page=True)
+
+
+def test_the_mock_outcome_menu_comes_from_the_catalogue(page: Any) -> None:
+    _open(page)
+    page.wait_for_selector("#mock-choice optgroup[label='Scenarios'] option", state="attached")
+    listed = page.eval_on_selector_all(
+        "#mock-choice optgroup[label='Scenarios'] option", "options => options.map(o => o.text)"
+    )
+    assert listed == list(SCENARIOS)
+    faults = page.eval_on_selector_all(
+        "#mock-choice optgroup[label='Faults'] option", "options => options.map(o => o.text)"
+    )
+    assert "reset" in faults
+    page.set_input_files("#image", _media("genuine_still.jpg"))
+    page.select_option("#mock-choice", "X-Mock-Scenario: spoof_print")
+    body = _send(page)
+    assert body["result"] == "fake"
+    page.select_option("#mock-choice", "X-Mock-Fault: latency=800")  # (a 5xx logs to the console)
+    page.click("#send")
+    page.wait_for_selector(
+        "#curl-command:has-text('X-Mock-Fault')", state="attached", timeout=TIMEOUT_MS
+    )
+    page.click("#tab-curl")
+    assert "-H 'X-Mock-Fault: latency=800'" in page.text_content("#curl-command")

@@ -82,9 +82,14 @@ def portal() -> Iterator[anyio.from_thread.BlockingPortal]:
         yield running
 
 
+# Without the answer cache, every request reaches the pipeline (some tests replace it);
+# the cache's own tests turn it on.
+NO_CACHE = {"answer_cache_entries": 0}
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(secret=SECRET, playground=False)
+    return Settings(secret=SECRET, playground=False, **NO_CACHE)
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +112,7 @@ def make_client(portal: anyio.from_thread.BlockingPortal) -> Any:
     """A client on a server with other settings: ``make_client(max_image_bytes=10)``."""
 
     def make(**overrides: Any) -> Client:
-        settings = Settings(secret=SECRET, playground=False, **overrides)
+        settings = Settings(secret=SECRET, playground=False, **{**NO_CACHE, **overrides})
         return Client(create_app(settings), portal)
 
     return make
