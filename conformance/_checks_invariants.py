@@ -12,9 +12,7 @@ from conformance._registry import MUST, SHOULD, check
 
 
 def scenario_exchanges(ctx: CheckContext) -> Iterator[Exchange]:
-    for scenario in SCENARIOS:
-        for api in ctx.apis:
-            yield ctx.send(scenario.request(api))
+    yield from ctx.send_all([s.request(api) for s in SCENARIOS for api in ctx.apis])
 
 
 def _register(invariant: Invariant) -> None:

@@ -95,7 +95,7 @@ def test_gate_passes_over_http_within_budget(
     )
     elapsed = time.monotonic() - started
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    document = json.loads(report.read_text())
+    document = json.loads(report.read_text(encoding="utf-8"))
     assert document["summary"]["failed"] == 0
     assert document["summary"]["must_failed"] == 0
     assert elapsed < GATE_BUDGET_SECONDS, f"the gate took {elapsed:.1f}s"
