@@ -188,8 +188,8 @@ class Target:
         self, request: Request, content: bytes, headers: dict[str, str], timeout: httpx.Timeout
     ) -> httpx.Response | tuple[str, str]:
         """One attempt: the response, or the transient cause and reason of a transport fault."""
-        self._limiter.acquire()
         with self._in_flight:
+            self._limiter.acquire()  # spaced starts, not a burst when a slot frees up
             try:
                 return self._client.request(
                     request.method, request.path, content=content, headers=headers, timeout=timeout

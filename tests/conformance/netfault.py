@@ -32,6 +32,7 @@ class Faults:
     dropped: float = 0.0  # ... a connection closed without an answer
     retry_after: str = "1"
     always: int | None = None  # answer every request with this status (a fault that persists)
+    always_from: int = 0  # ... from this request on (the first ones get through)
     rate_limit: int | None = None  # requests per second before a 429 with Retry-After: 1
 
 
@@ -52,7 +53,8 @@ class Proxy:
         faults = self.faults
         first = self._attempts[key] == 0
         self._attempts[key] += 1
-        if faults.always is not None:
+        self.counts["attempts"] += 1
+        if faults.always is not None and self.counts["attempts"] > faults.always_from:
             return faults.always, {"retry-after": faults.retry_after}
         if faults.rate_limit is not None:
             now = time.monotonic()

@@ -82,9 +82,7 @@ def served() -> Iterator[str]:
 
 
 @pytest.mark.slow
-def test_gate_passes_over_http(
-    served: str, token: str, secret: str, tmp_path: Path
-) -> None:
+def test_gate_passes_over_http(served: str, token: str, secret: str, tmp_path: Path) -> None:
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
     completed = subprocess.run(
         [
