@@ -154,3 +154,30 @@ def fault_proxy(upstream: str, faults: Faults) -> Iterator[tuple[str, Proxy]]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.conformance.netfault --upstream URL --port N --latency S``: serve the
+    proxy in a process of its own (bench/bench_gate.py) until interrupted."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--upstream", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--transient-503", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    proxy = Proxy(args.upstream, Faults(latency=args.latency, transient_503=args.transient_503))
+
+    async def serve() -> None:
+        server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port)
+        async with server:
+            await server.serve_forever()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
