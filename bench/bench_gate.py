@@ -103,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"Machine: {machine()}; shared with other work while measured, so absolute",
             "figures are noisy and the ratios (taken in one run) are what counts.",
-            f"The mock (one worker) behind the tests' network-fault proxy adding "
-            f"{args.latency * 1000:.0f} ms to every request; local = the same gate straight",
-            "against the mock at that concurrency; ideal = requests x latency / c + local.",
+            "The mock (one worker) behind the tests' network-fault proxy (a process of its",
+            f"own) adding {args.latency * 1000:.0f} ms to every request; local = the same gate",
+            "straight against the mock at that concurrency; ideal = requests x latency / c +",
+            "local. A ratio below 1 means the mock's own work overlapped the latency (the ideal",
+            "adds the two).",
             "",
             "| concurrency | requests | retries | local s | behind latency s | ideal s "
             "| ratio to ideal | exit |",

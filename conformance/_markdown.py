@@ -63,7 +63,7 @@ def markdown(event: RunFinished, started: RunStarted | None = None) -> str:
         f"Duration: {summary.duration:.1f} s",
         "",
     ]
-    if summary.hint is not None and not summary.must_failed:
+    if summary.hint is not None:
         lines += [f"> Inconclusive: {_cell(summary.hint)}", ""]
     failed = [r for r in event.results if r.status is Status.FAILED]
     if failed:

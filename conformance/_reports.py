@@ -74,7 +74,7 @@ class TerminalWriter:
             self._failures(event.results)
             self.write()
             self.write(f"== {event.summary.verdict}: {_summary_line(event.summary)} ==")
-            if event.summary.hint is not None and not event.summary.must_failed:
+            if event.summary.hint is not None:
                 self.write(f"inconclusive: {event.summary.hint}")
         self.stream.flush()
 

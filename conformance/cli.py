@@ -2,6 +2,8 @@
 
 A bad option raises :class:`InvalidConfiguration`, a server that does not answer
 :class:`TargetUnreachable`; ``liveness_kit.cli`` reports either as one line, exit status 2.
+A transient fault that outlasts the retries on the first request (:class:`Inconclusive`)
+is reported here as one line, exit status 3, like an inconclusive run.
 """
 
 from __future__ import annotations
