@@ -2,8 +2,8 @@
 
     python -m bench.bench_gate --latency 0.3
 
-Spawns ``liveness-kit serve`` and, in a process of its own, the network-fault proxy of the
-tests (``python -m tests.conformance.netfault``) adding ``--latency`` seconds to every
+Spawns ``liveness-kit serve`` and, in a process of its own, the network-fault
+proxy (``python -m bench.netfault``) adding ``--latency`` seconds to every
 request. Runs ``liveness-kit conform`` once directly against the mock (the local gate time
 at each concurrency) and once through the proxy at each concurrency, reading the requests,
 retries and gate time back from its JSON report. The ideal time at concurrency c is
@@ -45,7 +45,7 @@ class GateRun:
 @contextlib.contextmanager
 def latency_proxy(upstream: str, latency: float) -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-m", "tests.conformance.netfault", "--upstream", upstream]
+    command = [sys.executable, "-m", "bench.netfault", "--upstream", upstream]
     command += ["--port", str(port), "--latency", str(latency)]
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -103,11 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"Machine: {machine()}; shared with other work while measured, so absolute",
             "figures are noisy and the ratios (taken in one run) are what counts.",
-            "The mock (one worker) behind the tests' network-fault proxy (a process of its",
-            f"own) adding {args.latency * 1000:.0f} ms to every request; local = the same gate",
-            "straight against the mock at that concurrency; ideal = requests x latency / c +",
-            "local. A ratio below 1 means the mock's own work overlapped the latency (the ideal",
-            "adds the two).",
+            "The mock (one worker) behind the network-fault proxy of bench/netfault.py (a",
+            f"process of its own) adding {args.latency * 1000:.0f} ms to every request;",
+            "local = the same gate straight against the mock at that concurrency;",
+            "ideal = requests x latency / c + local. A ratio below 1 means the mock's own",
+            "work overlapped the latency (the ideal adds the two).",
             "",
             "| concurrency | requests | retries | local s | behind latency s | ideal s "
             "| ratio to ideal | exit |",

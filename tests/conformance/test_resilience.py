@@ -8,13 +8,14 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.load import serve
+from bench.netfault import Faults, fault_proxy
 from conformance import EXIT_INCONCLUSIVE
 from liveness_kit.cli import main
-from tests.conformance.netfault import Faults, fault_proxy
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +28,7 @@ def upstream() -> Iterator[str]:
 
 def _gate(
     url: str, token: str, out: Path, *extra: str, secret: str | None = None
-) -> tuple[int, dict[str, object]]:
+) -> tuple[int, dict[str, Any]]:
     argv = ["conform", "--base-url", url, "--token", token, "--seed", "7"]
     argv += ["--json", str(out / "report.json"), "--junit-xml", str(out / "junit.xml")]
     argv += ["--markdown", str(out / "summary.md"), *extra]
@@ -48,7 +49,6 @@ def test_transient_faults_are_retried_and_reported_not_failed(
     with fault_proxy(upstream, faults) as (url, proxy):
         code, document = _gate(url, token, tmp_path, "--concurrency", "8", secret=secret)
     summary = document["summary"]
-    assert isinstance(summary, dict)
     assert code == 0, summary
     assert summary["failed"] == 0 and summary["inconclusive"] == 0
     assert summary["retries"] == {
@@ -73,9 +73,9 @@ def test_a_rate_limited_service_passes_under_the_gate_rate_limit(
     # Spaced 100 ms apart, scheduling jitter may still put 16 starts in one second, rarely;
     # without --rate-limit most of the run's requests meet a 429.
     assert proxy.counts["429"] <= 3
-    assert document["summary"]["failed"] == 0  # type: ignore[index]
-    assert proxy.counts["forwarded"] == document["summary"]["requests"]  # type: ignore[index]
-    assert document["summary"]["retries"].get("429", 0) == proxy.counts["429"]  # type: ignore[index]
+    assert document["summary"]["failed"] == 0
+    assert proxy.counts["forwarded"] == document["summary"]["requests"]
+    assert document["summary"]["retries"].get("429", 0) == proxy.counts["429"]
 
 
 def test_a_503_that_never_clears_fails_the_no_server_error_check(
@@ -85,9 +85,9 @@ def test_a_503_that_never_clears_fails_the_no_server_error_check(
     with fault_proxy(upstream, faults) as (url, _):
         code, document = _gate(url, token, tmp_path, "--retries", "1", "-k", "AUTH or HTTP-001")
     assert code == 1
-    failed = {r["id"] for r in document["results"] if r["status"] == "failed"}  # type: ignore[attr-defined, index]
+    failed = {r["id"] for r in document["results"] if r["status"] == "failed"}
     assert "HTTP-001" in failed
-    assert document["summary"]["retries"]["503"] > 0  # type: ignore[index]
+    assert document["summary"]["retries"]["503"] > 0
 
 
 def test_a_429_that_never_clears_makes_the_run_inconclusive(
@@ -98,8 +98,8 @@ def test_a_429_that_never_clears_makes_the_run_inconclusive(
         code, document = _gate(url, token, tmp_path, "--retries", "1", "-k", "AUTH")
     assert code == EXIT_INCONCLUSIVE == 3
     summary = document["summary"]
-    assert summary["verdict"] == "INCONCLUSIVE"  # type: ignore[index]
-    assert summary["inconclusive"] > 0 and summary["failed"] == 0  # type: ignore[index]
+    assert summary["verdict"] == "INCONCLUSIVE"
+    assert summary["inconclusive"] > 0 and summary["failed"] == 0
     out = capsys.readouterr().out
     (line,) = [line for line in out.splitlines() if line.startswith("inconclusive: ")]
     assert "429 Too Many Requests after 1 retries" in line and "lower --rate-limit" in line

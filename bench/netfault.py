@@ -5,6 +5,9 @@ can add latency, answer a transient 503 or 429 with ``Retry-After``, drop the co
 without an answer, or enforce a rate limit. Which requests meet a transient fault is
 decided by a hash of the request (method, path, body), and only its first attempt meets
 it: the faults, hence the retries, are the same whatever order the requests arrive in.
+
+It lives in bench/ because both bench/bench_gate.py and the tests
+(tests/conformance/test_resilience.py) use it, and imports point one way: tests to bench.
 """
 
 from __future__ import annotations
@@ -126,7 +129,7 @@ def fault_proxy(upstream: str, faults: Faults) -> Iterator[tuple[str, Proxy]]:
     proxy = Proxy(upstream, faults)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
-    holder: dict[str, asyncio.AbstractServer] = {}
+    holder: dict[str, asyncio.Server] = {}
 
     async def start() -> None:
         holder["server"] = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
@@ -157,7 +160,7 @@ def fault_proxy(upstream: str, faults: Faults) -> Iterator[tuple[str, Proxy]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tests.conformance.netfault --upstream URL --port N --latency S``: serve the
+    """``python -m bench.netfault --upstream URL --port N --latency S``: serve the
     proxy in a process of its own (bench/bench_gate.py) until interrupted."""
     import argparse
 
