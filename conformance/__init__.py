@@ -9,11 +9,13 @@ pair: ``check_invariants``, the ``INVARIANTS`` rule objects, ``compare_apis`` an
 ``compare_repeats``. Every failure is data: one class per kind in ``FAILURE_KINDS``.
 """
 
+from conformance._coverage import Coverage, Dimension, measure
 from conformance._errors import (
     BodyShapeError,
     ConformanceError,
     CorpusError,
     DuplicateCheckError,
+    Inconclusive,
     InvalidConfiguration,
     TargetUnreachable,
     TransportError,
@@ -50,6 +52,7 @@ from conformance._invariants import (
     compare_apis,
     compare_repeats,
 )
+from conformance._markdown import MarkdownWriter, markdown
 from conformance._models import Exchange, Part, Request, Response
 from conformance._registry import (
     MUST,
@@ -63,7 +66,9 @@ from conformance._registry import (
 )
 from conformance._replay import curl, replay
 from conformance._reports import JsonWriter, JUnitWriter, TerminalWriter, junit_xml
+from conformance._retry import RetryPolicy, RetryStats, parse_rate_limit, parse_retry_after
 from conformance._runner import (
+    EXIT_INCONCLUSIVE,
     CheckFinished,
     CheckResult,
     RunConfig,
@@ -79,6 +84,7 @@ from conformance._submission import Submission
 from conformance._transport import Target
 
 __all__ = [
+    "EXIT_INCONCLUSIVE",
     "FAILURE_KINDS",
     "INVARIANTS",
     "MUST",
@@ -93,17 +99,21 @@ __all__ = [
     "ConformanceError",
     "ConnectionFailure",
     "CorpusError",
+    "Coverage",
     "Difference",
+    "Dimension",
     "DuplicateCheckError",
     "Exchange",
     "Failure",
     "FieldNotNamed",
+    "Inconclusive",
     "InvalidConfiguration",
     "Invariant",
     "InvariantViolation",
     "JUnitWriter",
     "JsonWriter",
     "MalformedJson",
+    "MarkdownWriter",
     "MissingChallenge",
     "MissingField",
     "NegativeDataAccepted",
@@ -112,6 +122,8 @@ __all__ = [
     "Profile",
     "Request",
     "Response",
+    "RetryPolicy",
+    "RetryStats",
     "RunConfig",
     "RunFinished",
     "RunStarted",
@@ -140,6 +152,10 @@ __all__ = [
     "curl",
     "deduplicate",
     "junit_xml",
+    "markdown",
+    "measure",
+    "parse_rate_limit",
+    "parse_retry_after",
     "replay",
     "run",
     "run_all",

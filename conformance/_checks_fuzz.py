@@ -24,11 +24,21 @@ def fuzz_exchanges(ctx: CheckContext) -> list[FuzzExchange]:
     """Generate and send the fuzz cases once per run (on a session of their own)."""
     if ctx.config.fuzz_examples == 0:
         ctx.skip("fuzzing is off; pass --fuzz-examples N")
-    cached = ctx.session.extras.get(FUZZ_KEY)
-    if cached is None:
-        cases = _fuzz.generate(ctx.apis, ctx.config.fuzz_examples, ctx.config.seed)
-        cached = [FuzzExchange(case, ctx.session.send_detached(case.request)) for case in cases]
-        ctx.session.extras[FUZZ_KEY] = cached
+    with ctx.session.extras_lock:
+        cached = ctx.session.extras.get(FUZZ_KEY)
+        if cached is None:
+            cases = _fuzz.generate(ctx.apis, ctx.config.fuzz_examples, ctx.config.seed)
+            try:
+                sent = ctx.session.send_all_detached([case.request for case in cases])
+            except Exception as exc:
+                ctx.session.extras[FUZZ_KEY] = exc
+                raise
+            cached = [
+                FuzzExchange(case, exchange) for case, exchange in zip(cases, sent, strict=True)
+            ]
+            ctx.session.extras[FUZZ_KEY] = cached
+    if isinstance(cached, Exception):
+        raise cached
     assert isinstance(cached, list)
     return cached
 

@@ -12,9 +12,7 @@ from conformance._registry import MUST, SHOULD, check
 
 
 def scenario_exchanges(ctx: CheckContext) -> Iterator[Exchange]:
-    for scenario in SCENARIOS:
-        for api in ctx.apis:
-            yield ctx.send(scenario.request(api))
+    yield from ctx.send_all([s.request(api) for s in SCENARIOS for api in ctx.apis])
 
 
 def _register(invariant: Invariant) -> None:
@@ -45,9 +43,8 @@ for _invariant in INVARIANTS:
 )
 def v1_v2(ctx: CheckContext) -> None:
     ctx.require_apis("v1", "v2")
-    for scenario in SCENARIOS:
-        first = ctx.send(scenario.request("v1"))
-        second = ctx.send(scenario.request("v2"))
+    sent = iter(ctx.send_all([s.request(api) for s in SCENARIOS for api in ("v1", "v2")]))
+    for scenario, first, second in zip(SCENARIOS, sent, sent, strict=False):
         mismatch = compare_apis(first, second, location=f"scenario {scenario.name}")
         if mismatch is not None:
             ctx.fail(mismatch)

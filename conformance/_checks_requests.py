@@ -108,15 +108,21 @@ def not_multipart(ctx: CheckContext) -> None:
     clause="components.responses.BadRequest; " + ERRORS_CLAUSE,
 )
 def broken_media(ctx: CheckContext) -> None:
-    for item in fixtures_labelled("broken"):
-        for api in ctx.apis:
-            request = form(
+    cases = [
+        (
+            item,
+            form(
                 api,
                 extra=(file_part(item.role, item.name),),
                 label=item.filename,
                 expected_code=None if item.content else "empty_file",
-            )
-            _expect.status(ctx, ctx.send(request), item.expected_status, f"{item.filename}")
+            ),
+        )
+        for item in fixtures_labelled("broken")
+        for api in ctx.apis
+    ]
+    for (item, _), exchange in zip(cases, ctx.send_all([r for _, r in cases]), strict=True):
+        _expect.status(ctx, exchange, item.expected_status, f"{item.filename}")
 
 
 @check(
@@ -131,11 +137,17 @@ def disguised_video(ctx: CheckContext) -> None:
     ]
     if not candidates:
         raise CorpusError("the fixture corpus holds no broken video that is not an MP4")
-    for item in candidates:
-        part = file_part("video", item.name, filename="selfie.mp4", content_type="video/mp4")
-        for api in ctx.apis:
-            request = form(api, extra=(part,), label=f"{item.filename} sent as selfie.mp4")
-            _expect.status(ctx, ctx.send(request), 400, "not an MP4/MOV container")
+    requests = [
+        form(
+            api,
+            extra=(file_part("video", item.name, filename="selfie.mp4", content_type="video/mp4"),),
+            label=f"{item.filename} sent as selfie.mp4",
+        )
+        for item in candidates
+        for api in ctx.apis
+    ]
+    for exchange in ctx.send_all(requests):
+        _expect.status(ctx, exchange, 400, "not an MP4/MOV container")
 
 
 @check(
@@ -164,12 +176,16 @@ def duplicate_part(ctx: CheckContext) -> None:
     "components.responses.UnprocessableEntity",
 )
 def invalid_tuning(ctx: CheckContext) -> None:
-    for field, value in INVALID_TUNING:
-        for api in ctx.apis:
-            request = form(
-                api, image=GENUINE_STILL, tuning={field: value}, label=f"{field}={value[:20]}"
-            )
-            expect_422_naming(ctx, ctx.send(request), {field})
+    cases = [
+        (
+            field,
+            form(api, image=GENUINE_STILL, tuning={field: value}, label=f"{field}={value[:20]}"),
+        )
+        for field, value in INVALID_TUNING
+        for api in ctx.apis
+    ]
+    for (field, _), exchange in zip(cases, ctx.send_all([r for _, r in cases]), strict=True):
+        expect_422_naming(ctx, exchange, {field})
 
 
 @check(
@@ -207,11 +223,17 @@ def unknown_field(ctx: CheckContext) -> None:
     "FacematchThreshold, EnhancedDetection, ImageType, UniqueId)",
 )
 def valid_tuning(ctx: CheckContext) -> None:
-    for tuning in VALID_TUNING:
-        label = ", ".join(f"{key}={value[:12]}" for key, value in tuning.items())
-        for api in ctx.apis:
-            request = form(api, image=GENUINE_STILL, tuning=tuning, label=label)
-            _expect.success(ctx, ctx.send(request), "every value is valid")
+    requests = [
+        form(api, image=GENUINE_STILL, tuning=tuning, label=_label(tuning))
+        for tuning in VALID_TUNING
+        for api in ctx.apis
+    ]
+    for exchange in ctx.send_all(requests):
+        _expect.success(ctx, exchange, "every value is valid")
+
+
+def _label(tuning: dict[str, str]) -> str:
+    return ", ".join(f"{key}={value[:12]}" for key, value in tuning.items())
 
 
 @check(

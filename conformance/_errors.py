@@ -27,3 +27,13 @@ class BodyShapeError(ConformanceError):
 
 class CorpusError(ConformanceError):
     """The fixture corpus the suite ships with lacks media a check needs (a broken install)."""
+
+
+class Inconclusive(TransportError):
+    """A transient fault (429, timeout, dropped connection) outlasted every retry: the run
+    could not observe the contract, which is neither a pass nor a failure."""
+
+    def __init__(self, message: str, *, cause: str, hint: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.hint = hint

@@ -20,7 +20,12 @@ from conformance._runner import (
     Summary,
 )
 
-SYMBOLS = {Status.PASSED: "PASSED", Status.FAILED: "FAILED", Status.SKIPPED: "SKIPPED"}
+SYMBOLS = {
+    Status.PASSED: "PASSED",
+    Status.FAILED: "FAILED",
+    Status.SKIPPED: "SKIPPED",
+    Status.INCONCLUSIVE: "INCONCL",
+}
 
 
 class Writer(Protocol):
@@ -35,7 +40,17 @@ def _summary_line(summary: Summary) -> str:
         )
     if summary.skipped:
         parts.append(f"{summary.skipped} skipped")
-    return f"{', '.join(parts)}; {summary.requests} requests in {summary.duration:.2f}s"
+    if summary.inconclusive:
+        parts.append(f"{summary.inconclusive} inconclusive")
+    retries = retries_text(summary)
+    return f"{', '.join(parts)}; {summary.requests} requests in {summary.duration:.2f}s; {retries}"
+
+
+def retries_text(summary: Summary) -> str:
+    if not summary.retries_total:
+        return "no retries"
+    causes = ", ".join(f"{cause} x{count}" for cause, count in summary.retries.items())
+    return f"{summary.retries_total} retries ({causes}) on {summary.retried_requests} requests"
 
 
 class TerminalWriter:
@@ -58,14 +73,15 @@ class TerminalWriter:
         elif isinstance(event, RunFinished):
             self._failures(event.results)
             self.write()
-            verdict = "FAILED" if event.summary.exit_code else "PASSED"
-            self.write(f"== {verdict}: {_summary_line(event.summary)} ==")
+            self.write(f"== {event.summary.verdict}: {_summary_line(event.summary)} ==")
+            if event.summary.hint is not None:
+                self.write(f"inconclusive: {event.summary.hint}")
         self.stream.flush()
 
     def _row(self, result: CheckResult) -> None:
         item = result.check
         line = f"{SYMBOLS[result.status]:<8} {item.severity.value:<7} {item.id:<23} {item.title}"
-        if result.status is Status.SKIPPED:
+        if result.status in (Status.SKIPPED, Status.INCONCLUSIVE):
             line += f" [{result.skip_reason}]"
         self.write(line)
 
@@ -125,15 +141,22 @@ def summary_record(summary: Summary, started: RunStarted | None) -> dict[str, An
         "must_failed": summary.must_failed,
         "should_failed": summary.should_failed,
         "requests": summary.requests,
+        "inconclusive": summary.inconclusive,
+        "requests_retried": summary.retried_requests,
+        "retries": summary.retries,
         "duration": round(summary.duration, 3),
+        "verdict": summary.verdict,
         "exit_code": summary.exit_code,
     }
+    if summary.hint is not None:
+        record["hint"] = summary.hint
     if started is not None:
         record["target"] = "in-process" if started.in_process else started.base_url
         record["apis"] = list(started.config.apis)
         record["expect_verdicts"] = started.config.expect_verdicts
         record["fuzz_examples"] = started.config.fuzz_examples
         record["seed"] = started.config.seed
+        record["settings"] = {"concurrency": started.concurrency, "retries": started.retries}
     return record
 
 
@@ -149,8 +172,10 @@ class JsonWriter:
             document = {
                 "summary": summary_record(event.summary, self._started),
                 "results": [result_record(result) for result in event.results],
+                "coverage": coverage.as_dict() if (coverage := event.summary.coverage) else None,
             }
-            self.path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            self.path.write_text(text, encoding="utf-8")
 
 
 class JUnitWriter:
@@ -174,9 +199,21 @@ def junit_xml(event: RunFinished) -> bytes:
         tests=str(len(event.results)),
         failures=str(summary.failed),
         skipped=str(summary.skipped),
-        errors="0",
+        errors=str(summary.inconclusive),
         time=f"{summary.duration:.3f}",
     )
+    properties = ElementTree.SubElement(suite, "properties")
+    for name, value in (
+        ("verdict", summary.verdict),
+        ("requests", str(summary.requests)),
+        ("retries", str(summary.retries_total)),
+        *((f"retries.{cause}", str(count)) for cause, count in summary.retries.items()),
+        *(
+            (f"coverage.{d.name}", f"{len(d.exercised)}/{d.total}")
+            for d in (summary.coverage.dimensions if summary.coverage else ())
+        ),
+    ):
+        ElementTree.SubElement(properties, "property", name=name, value=value)
     for result in event.results:
         item = result.check
         case = ElementTree.SubElement(
@@ -202,6 +239,10 @@ def junit_xml(event: RunFinished) -> bytes:
             failure.text = "\n\n".join(details)
         elif result.status is Status.SKIPPED:
             ElementTree.SubElement(case, "skipped", message=result.skip_reason or "")
+        elif result.status is Status.INCONCLUSIVE:
+            ElementTree.SubElement(
+                case, "error", message=result.skip_reason or "", type="inconclusive"
+            )
     ElementTree.indent(suite)
     document: bytes = ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
     return document + b"\n"

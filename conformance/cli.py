@@ -2,6 +2,8 @@
 
 A bad option raises :class:`InvalidConfiguration`, a server that does not answer
 :class:`TargetUnreachable`; ``liveness_kit.cli`` reports either as one line, exit status 2.
+A transient fault that outlasts the retries on the first request (:class:`Inconclusive`)
+is reported here as one line, exit status 3, like an inconclusive run.
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance._errors import InvalidConfiguration, TargetUnreachable
+from conformance._errors import Inconclusive, InvalidConfiguration, TargetUnreachable
+from conformance._markdown import MarkdownWriter
 from conformance._registry import Profile, all_checks
 from conformance._reports import JsonWriter, JUnitWriter, TerminalWriter, Writer
-from conformance._runner import API_CHOICES, RunConfig, run
-from conformance._transport import Target
+from conformance._retry import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_RETRIES,
+    MAX_CONCURRENCY,
+    RetryPolicy,
+    parse_rate_limit,
+)
+from conformance._runner import API_CHOICES, EXIT_INCONCLUSIVE, RunConfig, run
+from conformance._transport import DEFAULT_TIMEOUT, DEFAULT_VIDEO_TIMEOUT, Target
 
 USAGE_ERRORS = (InvalidConfiguration, TargetUnreachable)
 PROFILE_NOTES = {
@@ -33,7 +43,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Run the conformance checks against an implementation reachable at --base-url. "
             "Exit status: 0 when no MUST check fails, 1 when one does, 2 for a usage error "
-            "or an unreachable server."
+            f"or an unreachable server, {EXIT_INCONCLUSIVE} when the run is inconclusive "
+            "(a 429, timeout or dropped connection outlasted the retries)."
         ),
     )
     parser.add_argument(
@@ -62,7 +73,39 @@ def register(subparsers: Any) -> None:
         "--secret",
         help="the server's signing secret: lets the suite mint a validly signed expired token",
     )
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+    parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown summary")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds per request without a video (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--video-timeout",
+        type=float,
+        default=DEFAULT_VIDEO_TIMEOUT,
+        help=f"seconds per request carrying a video (default {DEFAULT_VIDEO_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        metavar="RATE",
+        help="at most this many requests per second or minute, e.g. 10/s or 600/m",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=DEFAULT_RETRIES,
+        metavar="N",
+        help=f"retries of a 429, 502, 503, 504, timeout or dropped connection "
+        f"(default {DEFAULT_RETRIES})",
+    )
     parser.set_defaults(handler=run_command)
 
 
@@ -91,6 +134,12 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         raise InvalidConfiguration(f"--seed must be 0 or more, got {args.seed}")
     if args.timeout <= 0:
         raise InvalidConfiguration(f"--timeout must be positive, got {args.timeout}")
+    if args.video_timeout <= 0:
+        raise InvalidConfiguration(f"--video-timeout must be positive, got {args.video_timeout}")
+    if not 1 <= args.concurrency <= MAX_CONCURRENCY:
+        raise InvalidConfiguration(
+            f"--concurrency must be from 1 to {MAX_CONCURRENCY}, got {args.concurrency}"
+        )
     return RunConfig(
         token=args.token,
         apis=API_CHOICES[args.api],
@@ -99,6 +148,19 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         fuzz_examples=args.fuzz_examples,
         seed=args.seed,
         keyword=args.keyword,
+    )
+
+
+def build_target(args: argparse.Namespace, base_url: str) -> Target:
+    """The target with the throughput and resilience options (validated before any request)."""
+    rate = parse_rate_limit(args.rate_limit) if args.rate_limit is not None else None
+    return Target(
+        base_url,
+        timeout=args.timeout,
+        video_timeout=args.video_timeout,
+        concurrency=args.concurrency,
+        retry=RetryPolicy(retries=args.retries, seed=args.seed),
+        rate_limit=rate,
     )
 
 
@@ -120,12 +182,15 @@ def run_command(args: argparse.Namespace) -> int:
     config = build_config(args)
     _validate_output("--junit-xml", args.junit_xml)
     _validate_output("--json", args.json)
+    _validate_output("--markdown", args.markdown)
+    target = build_target(args, base_url)
     writers: list[Writer] = [TerminalWriter()]
     if args.junit_xml is not None:
         writers.append(JUnitWriter(args.junit_xml))
     if args.json is not None:
         writers.append(JsonWriter(args.json))
-    target = Target(base_url, timeout=args.timeout)
+    if args.markdown is not None:
+        writers.append(MarkdownWriter(args.markdown))
     exit_code = 0
     try:
         for event in run(target, config):
@@ -134,6 +199,9 @@ def run_command(args: argparse.Namespace) -> int:
             summary = getattr(event, "summary", None)
             if summary is not None:
                 exit_code = summary.exit_code
+    except Inconclusive as exc:
+        sys.stdout.write(f"== INCONCLUSIVE: {exc}: {exc.hint} ==\n")
+        return EXIT_INCONCLUSIVE
     finally:
         target.close()
     return exit_code

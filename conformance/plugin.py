@@ -11,6 +11,7 @@ import pytest
 from conformance._errors import ConformanceError
 from conformance._registry import Check, Severity
 from conformance._reports import JsonWriter
+from conformance._retry import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, RetryPolicy, parse_rate_limit
 from conformance._runner import (
     API_CHOICES,
     CheckResult,
@@ -35,6 +36,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-fuzz-examples", type=int, default=0, metavar="N")
     group.addoption("--conformance-seed", type=int, default=0, metavar="N")
     group.addoption("--conformance-json", metavar="PATH", help="write the JSON report")
+    group.addoption("--conformance-concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    group.addoption("--conformance-retries", type=int, default=DEFAULT_RETRIES, metavar="N")
+    group.addoption("--conformance-rate-limit", metavar="RATE", help="e.g. 10/s or 600/m")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,12 +57,20 @@ def pytest_configure(config: pytest.Config) -> None:
             fuzz_examples=config.getoption("--conformance-fuzz-examples"),
             seed=config.getoption("--conformance-seed"),
         )
+        rate = config.getoption("--conformance-rate-limit")
+        transport = {
+            "concurrency": max(1, config.getoption("--conformance-concurrency")),
+            "retry": RetryPolicy(
+                retries=config.getoption("--conformance-retries"), seed=run_config.seed
+            ),
+            "rate_limit": parse_rate_limit(rate) if rate else None,
+        }
     except ConformanceError as exc:
         raise pytest.UsageError(f"conformance: {exc}") from None
     config.addinivalue_line("markers", "conformance: a liveness API conformance check")
     json_path = config.getoption("--conformance-json")
     config.pluginmanager.register(
-        ConformanceSession(base_url, run_config, Path(json_path) if json_path else None),
+        ConformanceSession(base_url, run_config, Path(json_path) if json_path else None, transport),
         PLUGIN_NAME,
     )
 
@@ -66,8 +78,15 @@ def pytest_configure(config: pytest.Config) -> None:
 class ConformanceSession:
     """Runs the suite once, on the first item, and hands each item its result."""
 
-    def __init__(self, base_url: str, config: RunConfig, json_path: Path | None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        config: RunConfig,
+        json_path: Path | None,
+        transport: dict[str, Any] | None = None,
+    ) -> None:
         self.base_url = base_url
+        self.transport = transport or {}
         self.config = config
         self.json_path = json_path
         self._results: dict[str, CheckResult] | None = None
@@ -85,7 +104,7 @@ class ConformanceSession:
             raise ConformanceRunError(self._error)
         if self._results is None:
             self._results = {}
-            target = Target(self.base_url)
+            target = Target(self.base_url, **self.transport)
             writer = JsonWriter(self.json_path) if self.json_path else None
             try:
                 for event in run(target, self.config):
@@ -123,6 +142,8 @@ class ConformanceItem(pytest.Item):
         result = plugin.result(self.check.id)
         if result.status is Status.SKIPPED:
             pytest.skip(result.skip_reason or "skipped")
+        if result.status is Status.INCONCLUSIVE:
+            raise ConformanceRunError(f"inconclusive: {result.skip_reason}")
         if result.status is Status.FAILED:
             if self.check.severity is Severity.SHOULD:
                 pytest.xfail(f"SHOULD: {result.message.splitlines()[0]}")

@@ -40,6 +40,17 @@ def test_list_prints_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
             ["--base-url", "http://127.0.0.1:1", "--token", "t", "--json", "/nonexistent/r.json"],
             "does not exist",
         ),
+        *(
+            (["--base-url", "http://127.0.0.1:1", "--token", "t", *extra], message)
+            for extra, message in [
+                (["--rate-limit", "ten/s"], "--rate-limit must be a positive count per s, m or h"),
+                (["--rate-limit", "0/m"], "--rate-limit must be a positive count"),
+                (["--concurrency", "0"], "--concurrency must be from 1 to 64"),
+                (["--retries", "99"], "--retries must be from 0 to 10"),
+                (["--video-timeout", "0"], "--video-timeout must be positive"),
+                (["--markdown", "/nonexistent/summary.md"], "--markdown: directory"),
+            ]
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(

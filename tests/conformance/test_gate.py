@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from tests.conformance.conftest import fired
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "liveness_kit"]
-GATE_BUDGET_SECONDS = 60.0
 
 
 def test_gate_passes_against_the_mock_in_process(clean_run: RunFinished) -> None:
@@ -39,6 +37,22 @@ def test_gate_is_deterministic(memo: Any, run_config: RunConfig, clean_run: RunF
         (r.check.id, r.status) for r in clean_run.results
     ]
     assert again.summary.requests == clean_run.summary.requests
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+def test_gate_sends_the_same_requests_and_verdicts_at_any_concurrency(
+    memo: Any, run_config: RunConfig, clean_run: RunFinished, concurrency: int
+) -> None:
+    target = Target(app=memo, concurrency=concurrency)
+    try:
+        again = run_all(target, run_config)
+    finally:
+        target.close()
+    assert [(r.check.id, r.status, r.message) for r in again.results] == [
+        (r.check.id, r.status, r.message) for r in clean_run.results
+    ]
+    assert again.summary.requests == clean_run.summary.requests
+    assert again.summary.coverage == clean_run.summary.coverage
 
 
 def test_gate_without_secret_skips_the_expired_token_check(memo: Any, token: str) -> None:
@@ -68,11 +82,8 @@ def served() -> Iterator[str]:
 
 
 @pytest.mark.slow
-def test_gate_passes_over_http_within_budget(
-    served: str, token: str, secret: str, tmp_path: Path
-) -> None:
+def test_gate_passes_over_http(served: str, token: str, secret: str, tmp_path: Path) -> None:
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
-    started = time.monotonic()
     completed = subprocess.run(
         [
             *CLI,
@@ -93,12 +104,10 @@ def test_gate_passes_over_http_within_budget(
         text=True,
         timeout=300,
     )
-    elapsed = time.monotonic() - started
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    document = json.loads(report.read_text())
+    document = json.loads(report.read_text(encoding="utf-8"))
     assert document["summary"]["failed"] == 0
     assert document["summary"]["must_failed"] == 0
-    assert elapsed < GATE_BUDGET_SECONDS, f"the gate took {elapsed:.1f}s"
     assert b"<testsuite" in junit.read_bytes()
 
 

@@ -18,12 +18,14 @@ import pytest
 from conformance import (
     JsonWriter,
     JUnitWriter,
+    MarkdownWriter,
     RunConfig,
     Target,
     TerminalWriter,
     curl,
     run,
 )
+from conformance._coverage import GAPS
 from tests.conformance.asgi import Fault, Memo
 from tests.conformance.faults import FAULTS
 
@@ -33,7 +35,8 @@ KEYWORD = "AUTH-001 or AUTH-002 or MODE-001 or INV-ECHO"
 
 def normalise(text: str, token: str) -> str:
     text = text.replace(token, "{TOKEN}")
-    text = re.sub(r"\d+\.\d+s\b", "{DURATION}s", text)
+    text = re.sub(r"\d+\.\d+ ?s\b", "{DURATION}s", text)
+    text = re.sub(r"(?m)^(Response: `\d+`) .*$", r"\1 {BODY}", text)
     text = re.sub(r'("duration": )[0-9.]+', r'\1"{DURATION}"', text)
     text = re.sub(r'(time=")[0-9.]+(")', r"\1{DURATION}\2", text)
     text = re.sub(r"/[^\s'\"]*/fixtures/media/|/[^\s'\"]*/out1/media/", "{MEDIA}/", text)
@@ -65,6 +68,7 @@ def reports(memo: Memo, token: str, tmp_path: Path) -> dict[str, str]:
         TerminalWriter(stream),
         JsonWriter(tmp_path / "report.json"),
         JUnitWriter(tmp_path / "junit.xml"),
+        MarkdownWriter(tmp_path / "summary.md"),
     ]
     target = Target(app=_faulty(memo, "tuning-not-reflected"))
     config = RunConfig(token=token, keyword=KEYWORD)
@@ -76,8 +80,9 @@ def reports(memo: Memo, token: str, tmp_path: Path) -> dict[str, str]:
         target.close()
     return {
         "terminal": normalise(stream.getvalue(), token),
-        "json": normalise((tmp_path / "report.json").read_text(), token),
-        "junit": normalise((tmp_path / "junit.xml").read_text(), token),
+        "json": normalise((tmp_path / "report.json").read_text(encoding="utf-8"), token),
+        "junit": normalise((tmp_path / "junit.xml").read_text(encoding="utf-8"), token),
+        "markdown": normalise((tmp_path / "summary.md").read_text(encoding="utf-8"), token),
     }
 
 
@@ -89,7 +94,12 @@ def test_terminal_report_snapshot(reports: dict[str, str]) -> None:
 def test_json_report_snapshot(reports: dict[str, str]) -> None:
     snapshot("report.json", reports["json"])
     document = json.loads(reports["json"])
-    assert set(document) == {"summary", "results"}
+    assert set(document) == {"summary", "results", "coverage"}
+    assert document["summary"]["retries"] == {}
+    assert document["summary"]["verdict"] == "FAILED"
+    statuses = document["coverage"]["statuses"]
+    assert "v2 200" in statuses["exercised"]
+    assert {"item": "v2 413", "why": GAPS[("statuses", "413")]} in statuses["missed"]
     (failed,) = [r for r in document["results"] if r["status"] == "failed"]
     assert failed["id"] == "INV-ECHO"
     assert {"id", "severity", "status", "title", "message", "clause", "replay"} <= set(failed)
@@ -123,3 +133,13 @@ def test_replay_of_a_base64_image_and_a_raw_body() -> None:
     assert "--form-string 'unique_id=it'\"'\"'s'" in command
     raw = Request(path="/liveness", body=b"{'a'}", content_type="application/json")
     assert "--data-binary $'{\\'a\\'}'" in curl(Exchange(raw, Response(400, {}, b""), "http://h/x"))
+
+
+def test_markdown_report_snapshot(reports: dict[str, str]) -> None:
+    snapshot("summary.md", reports["markdown"])
+    text = reports["markdown"]
+    assert text.startswith("## ❌ Liveness API conformance: FAILED")
+    assert "<b>INV-ECHO</b>" in text
+    assert "```sh\ncurl " in text
+    assert "| Documented statuses | 4/10 |" in text
+    assert "Retries: none" in text
