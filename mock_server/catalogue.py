@@ -45,7 +45,7 @@ def _examples() -> list[dict[str, Any]]:
     found = []
     for api, path in spec.PATHS.items():
         for status, response in document["paths"][path]["post"]["responses"].items():
-            resolved = _resolve(document, response)
+            resolved = spec.resolve(response)
             content = resolved.get("content", {}).get("application/json", {})
             for name, example in content.get("examples", {}).items():
                 found.append(
@@ -54,7 +54,7 @@ def _examples() -> list[dict[str, Any]]:
                         "path": path,
                         "status": int(status),
                         "name": name,
-                        "description": _resolve(document, example).get("summary", ""),
+                        "description": spec.resolve(example).get("summary", ""),
                         "select": {"header": f"Prefer: code={status}, example={name}"},
                         "applied_header": f"{scenarios.APPLIED_HEADER}: example={name}",
                     }
@@ -73,12 +73,3 @@ def _fault(kind: str, example: str, description: str) -> dict[str, Any]:
         },
         "applied_header": f"{faults.APPLIED_HEADER}: {example}",
     }
-
-
-def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for key in node["$ref"].removeprefix("#/").split("/"):
-            target = target[key]
-        node = target
-    return node

@@ -92,23 +92,14 @@ def _responses(path: str) -> dict[int, dict[str, Any]]:
     operation = document["paths"][path]["post"]
     responses: dict[int, dict[str, Any]] = {}
     for status, response in operation["responses"].items():
-        resolved = _resolve(document, response)
+        resolved = spec.resolve(response)
         content = resolved.get("content", {}).get("application/json", {})
         examples = {
-            name: _resolve(document, example)["value"]
+            name: spec.resolve(example)["value"]
             for name, example in content.get("examples", {}).items()
         }
         responses[int(status)] = {"examples": examples, "headers": resolved.get("headers", {})}
     return responses
-
-
-def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for key in node["$ref"].removeprefix("#/").split("/"):
-            target = target[key]
-        node = target
-    return node
 
 
 def preferred_example(

@@ -34,6 +34,17 @@ def _parsed() -> dict[str, Any]:
     return document
 
 
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``node`` with its local ``$ref`` chain followed through the canonical
+    document (safe to mutate)."""
+    while "$ref" in node:
+        target: Any = _parsed()
+        for key in node["$ref"].removeprefix("#/").split("/"):
+            target = target[key]
+        node = target
+    return copy.deepcopy(node)
+
+
 def load_spec() -> dict[str, Any]:
     """A fresh deep copy of the canonical document (safe to mutate)."""
     return copy.deepcopy(_parsed())

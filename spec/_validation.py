@@ -8,7 +8,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from spec._document import PATHS, _parsed
+from spec._document import PATHS, _parsed, resolve
 
 SPEC_URI = "urn:liveness-kit:openapi"
 
@@ -52,10 +52,7 @@ def response_schema_name(api: str, status: int) -> str:
     operation's ``responses`` (or the component response it refers to) name it."""
     if status not in documented_statuses(api):
         raise ValueError(f"status {status} is not documented for {PATHS[api]}")
-    document = _parsed()
-    response = document["paths"][PATHS[api]]["post"]["responses"][str(status)]
-    if "$ref" in response:
-        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    response = resolve(_parsed()["paths"][PATHS[api]]["post"]["responses"][str(status)])
     ref: str = response["content"]["application/json"]["schema"]["$ref"]
     return ref.rsplit("/", 1)[-1]
 

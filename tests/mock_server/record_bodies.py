@@ -145,20 +145,12 @@ def _examples() -> dict[str, dict[int, tuple[str, ...]]]:
     """api -> status -> the names of that response's examples, from the contract."""
     document = spec.load_spec()
 
-    def resolve(node: dict[str, Any]) -> dict[str, Any]:
-        while "$ref" in node:
-            target: Any = document
-            for key in node["$ref"].removeprefix("#/").split("/"):
-                target = target[key]
-            node = target
-        return node
-
     found: dict[str, dict[int, tuple[str, ...]]] = {}
     for api in APIS:
         responses = document["paths"][spec.PATHS[api]]["post"]["responses"]
         found[api] = {}
         for status, response in responses.items():
-            content = resolve(response).get("content", {}).get("application/json", {})
+            content = spec.resolve(response).get("content", {}).get("application/json", {})
             found[api][int(status)] = tuple(content.get("examples", {}))
     return found
 
