@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "conformance.cli",
     "liveness_kit.bulk_cli",
     "liveness_kit.evaluate_cli",
+    "liveness_kit.proxy_cli",
 )
 
 
