@@ -175,7 +175,7 @@ class FormReader:
             part.text += chunk[: TEXT_BYTES + 1 - len(part.text)]
         if self.keep_media and part.name in ("image", "video"):
             if part.spool is None:
-                part.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)
+                part.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115 (closed by Form.close)
             part.spool.write(chunk)
 
     def _current(self) -> PartInfo | None:

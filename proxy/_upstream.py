@@ -70,7 +70,7 @@ class Upstream:
         try:
             response = await http.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(f"{type(exc).__name__}: {exc}" or "unreachable") from exc
+            raise UpstreamUnavailable(f"{type(exc).__name__}: {exc}") from exc
         try:
             yield Answer(response)
         finally:
