@@ -277,7 +277,7 @@ _KEEP_STREAMING = frozenset({b"content-type", b"content-length", b"www-authentic
 
 
 def _passed_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    dropped = {b"content-length", b"transfer-encoding", b"connection", b"keep-alive"}
+    dropped = {b"transfer-encoding", b"connection", b"keep-alive"}
     return [(k.lower(), v) for k, v in raw if k.lower() not in dropped]
 
 
@@ -293,6 +293,10 @@ def _recorded_parts(form: Form) -> list[dict[str, Any]]:
 
 
 async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    length = (b"content-length", str(len(body)).encode())
+    if any(name == b"content-length" for name, _ in headers):  # kept in its place
+        headers = [length if name == b"content-length" else (name, v) for name, v in headers]
+    else:
+        headers = [*headers, length]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +15,7 @@ from typing import Any
 import httpx
 
 import fixtures
+from bench.load import ROOT, free_port, wait_until_up
 from proxy import ContractProxy, ProxyConfig
 
 UPSTREAM = "http://upstream.invalid"
@@ -55,3 +60,42 @@ def lines(directory: Path) -> Iterator[dict[str, Any]]:
     for path in sorted(directory.glob("exchanges-*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             yield json.loads(line)
+
+
+@contextlib.contextmanager
+def serve_proxy(upstream: str, *extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``liveness-kit proxy`` in front of ``upstream`` on a free loopback port."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "liveness_kit",
+        "proxy",
+        "--upstream",
+        upstream,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *extra,
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield url, process
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a graceful shutdown, which writes the report), then SIGKILL after 15 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

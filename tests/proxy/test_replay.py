@@ -95,9 +95,7 @@ def _spoof(call: Call) -> None:
     call.headers["x-mock-scenario"] = "spoof_print"
 
 
-def test_a_verdict_change_is_listed_but_is_no_contract_break(
-    recording: Path, token: str
-) -> None:
+def test_a_verdict_change_is_listed_but_is_no_contract_break(recording: Path, token: str) -> None:
     from mock_server.app import create_app
     from tests.proxy.conftest import SETTINGS
 
