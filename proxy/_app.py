@@ -23,7 +23,7 @@ import httpx
 import spec
 from proxy._errors import UpstreamUnavailable
 from proxy._form import Form, FormReader
-from proxy._model import CLIENT, Violation
+from proxy._model import CLIENT, RequestView, Violation
 from proxy._record import Recorder, masked_headers
 from proxy._report import Report
 from proxy._request import read_request
@@ -136,6 +136,7 @@ class ContractProxy:
             keep_media=checked and self.recorder is not None and self.config.record_media,
         )
         body_done: list[float] = []
+        views: list[RequestView] = []
 
         async def body() -> AsyncIterator[bytes]:
             while True:
@@ -148,6 +149,8 @@ class ContractProxy:
                     yield chunk
                 if not message.get("more_body", False):
                     body_done.append(time.perf_counter())
+                    if checked:  # read while the upstream works on the answer
+                        views.append(read_request(scope["path"], headers, reader.finish()))
                     return
 
         target = scope.get("raw_path") or scope["path"].encode()
@@ -190,7 +193,8 @@ class ContractProxy:
             if not checked:
                 await _answer(send, answer.status, _passed_headers(answer.raw_headers), content)
                 return
-            await self._checked(scope, headers, form, (answer, content), timings, send)
+            view = views[0] if views else read_request(scope["path"], headers, form)
+            await self._checked(scope, headers, form, view, (answer, content), timings, send)
         finally:
             form.close()
 
@@ -199,6 +203,7 @@ class ContractProxy:
         scope: Scope,
         headers: dict[str, str],
         form: Form,
+        view: RequestView,
         answered: tuple[Any, bytes],
         timings: dict[str, float],
         send: Send,
@@ -207,7 +212,6 @@ class ContractProxy:
         answer, content = answered
         status = answer.status
         path = scope["path"]
-        view = read_request(path, headers, form)
         client = [Violation(p.check, p.message, CLIENT) for p in view.problems]
         server = check_response(path, view, status, answer.headers, content, self.memory)
         self.report.add(scope["method"], path, status, client + server)
