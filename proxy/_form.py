@@ -22,6 +22,7 @@ from proxy._sniff import HEAD_BYTES, detect, detect_base64
 SPOOL_MEMORY_BYTES = 1024 * 1024
 TEXT_BYTES = 16 * 1024  # a tuning value longer than this is held by its digest only
 MAX_HEADER_BYTES = 8192
+MAX_PARTS = 256  # parts past this many are counted, not kept (the contract has at most 9)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Form:
     problem: str | None = None  # not_multipart / malformed_multipart, with a message
     message: str = ""
     size: int = 0
+    unkept_parts: int = 0
 
     def names(self) -> list[str]:
         return [part.name for part in self.parts]
@@ -135,6 +137,7 @@ class FormReader:
             "on_header_field": self._field,
             "on_header_value": self._value,
             "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
             "on_end": self._done,
         }
         self._parser = MultipartParser(boundary, callbacks, max_header_size=MAX_HEADER_BYTES)
@@ -152,15 +155,21 @@ class FormReader:
     def _header_end(self) -> None:
         self._headers[self._header_name.lower()] = self._header_value
         self._header_name = self._header_value = b""
-        if self._headers.get(b"content-disposition") is not None:
-            name, filename = _disposition(self._headers[b"content-disposition"])
-            if name is not None:
-                declared = self._headers.get(b"content-type")
-                self._part = PartInfo(
-                    name=name,
-                    filename=filename,
-                    declared_type=declared.decode("latin-1") if declared else None,
-                )
+
+    def _headers_finished(self) -> None:
+        disposition = self._headers.get(b"content-disposition")
+        name, filename = _disposition(disposition) if disposition is not None else (None, None)
+        if name is None:
+            return
+        if len(self.form.parts) >= MAX_PARTS:
+            self.form.unkept_parts += 1
+            return
+        declared = self._headers.get(b"content-type")
+        self._part = PartInfo(
+            name=name,
+            filename=filename,
+            declared_type=declared.decode("latin-1") if declared else None,
+        )
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         part = self._current()

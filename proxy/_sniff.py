@@ -31,11 +31,14 @@ def detect(head: bytes) -> str:
     for offset, magic, name in _MAGIC:
         if head[offset : offset + len(magic)] == magic:
             return name
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "unknown"
-    return "text" if text.isprintable() or text.strip() == "" else "unknown"
+    for cut in range(4):  # the head may end inside a UTF-8 sequence
+        try:
+            text = head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        printable = all(char.isprintable() or char in "\t\r\n" for char in text)
+        return "text" if printable else "unknown"
+    return "unknown"
 
 
 def detect_base64(head: bytes) -> str:
