@@ -38,6 +38,7 @@ def test_the_lower_packages_raise_their_own_errors() -> None:
         "conformance.cli": (InvalidConfiguration, TargetUnreachable),
         "liveness_kit.bulk_cli": (UsageError, JournalError),
         "liveness_kit.evaluate_cli": (UsageError,),
+        "liveness_kit.proxy_cli": (UsageError,),
     }
 
 
