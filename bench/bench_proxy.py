@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -82,6 +83,7 @@ def measure(direct: str, proxied: str, token: str, requests: int, warmup: int) -
             ratio = p50_proxy / p50_direct
             rows.append(
                 f"| {label} | {requests} | {p50_direct:.1f} | {p50_proxy:.1f} | "
+                f"{p50_proxy - p50_direct:+.1f} | "
                 f"{percentile(timings['direct'], 99):.1f} | "
                 f"{percentile(timings['proxy'], 99):.1f} | "
                 f"{ratio:.2f}x | {'yes' if ratio <= TARGET_RATIO else 'NO'} | "
@@ -97,6 +99,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20)
     args = parser.parse_args()
     token = development_token()
+    load = os.getloadavg()[0]
     with serve() as (direct, _), serve_proxy(direct) as proxied:
         rows = measure(direct, proxied, token, args.requests, args.warmup)
     section = "\n".join(
@@ -107,12 +110,13 @@ def main() -> int:
             "direct and through `liveness-kit proxy` in front of it (each its own uvicorn "
             f"process, loopback, keep-alive), after {args.warmup} warm-up pairs; latency in ms. "
             f"Target: p50 through the proxy at most {TARGET_RATIO}x direct. The machine was "
-            "shared with other work while measuring, so absolute figures are noisy; the ratio "
-            "comes from one interleaved run.",
+            f"shared with other work while measuring (1-minute load average {load:.1f} on "
+            f"{os.cpu_count()} cores at the start), so absolute figures are noisy: each extra "
+            "process hop waits for a core. The ratio comes from one interleaved run.",
             "",
-            "| request | n | p50 direct | p50 proxy | p99 direct | p99 proxy | p50 ratio | "
-            "within target | same bytes |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| request | n | p50 direct | p50 proxy | p50 added | p99 direct | p99 proxy | "
+            "p50 ratio | within target | same bytes |",
+            "|---|---|---|---|---|---|---|---|---|---|",
             *rows,
         ]
     )
