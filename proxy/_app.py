@@ -161,12 +161,14 @@ class ContractProxy:
                 scope["method"], target.decode("latin-1"), forwardable(headers), body()
             ) as answer:
                 upstream_at = time.perf_counter()
-                content = b""
+                buffered = bytearray()
                 async for chunk in answer.chunks():
-                    content += chunk
-                    if len(content) > MAX_CHECKED_RESPONSE_BYTES:
-                        await self._stream_unchecked(scope, answer, content, send)
+                    buffered += chunk
+                    if len(buffered) > MAX_CHECKED_RESPONSE_BYTES:
+                        reader.finish().close()
+                        await self._stream_unchecked(scope, answer, bytes(buffered), send)
                         return
+                content = bytes(buffered)
         except ClientGone:
             reader.form.close()
             return
@@ -272,8 +274,11 @@ class ContractProxy:
         headers.append((VIOLATIONS_HEADER.encode(), _header_value([note])))
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": head, "more_body": True})
-        async for chunk in answer.chunks():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        try:
+            async for chunk in answer.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except UpstreamUnavailable as exc:  # the answer has started: it can only end short
+            LOG.error(json.dumps({"event": "upstream_broke_off", "message": str(exc)}))
         await send({"type": "http.response.body", "body": b""})
 
 

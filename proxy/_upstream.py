@@ -88,10 +88,12 @@ class Answer:
         self.status = response.status_code
         self.raw_headers: list[tuple[bytes, bytes]] = list(response.headers.raw)
         self.headers = {k.lower(): v for k, v in response.headers.items()}
+        self._raw = response.aiter_raw()
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        """The body's next chunks: a second call goes on where the first stopped."""
         try:
-            async for chunk in self._response.aiter_raw():
+            async for chunk in self._raw:
                 yield chunk
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(f"the answer broke off: {type(exc).__name__}") from exc

@@ -248,3 +248,22 @@ def test_other_routes_pass_through_unchecked(mock_memo: Memo) -> None:
     answer = asyncio.run(get())
     assert answer.status_code == 200
     assert proxy.report.as_dict()["exchanges"] == 0
+
+
+async def _huge_answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    while (await receive()).get("more_body", False):
+        pass
+    body = b"x" * (9 * 1024 * 1024)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_an_answer_too_large_to_check_is_streamed_on_and_reported(auth: dict[str, str]) -> None:
+    proxy = proxy_for(_huge_answer)
+    request = {"url": "/liveness", "files": files(image="genuine_still"), "headers": auth}
+    (answer,) = post_all(proxy, [request])
+    assert answer.status_code == 200
+    assert answer.content == b"x" * (9 * 1024 * 1024)
+    assert checks(answer) == {"PROXY"}
+    assert proxy.report.flagged(SERVER) == {"PROXY"}
