@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "liveness_kit.bulk_cli",
     "liveness_kit.evaluate_cli",
     "liveness_kit.coverage_cli",
+    "liveness_kit.proxy_cli",
 )
 
 

@@ -39,6 +39,7 @@ def test_the_lower_packages_raise_their_own_errors() -> None:
         "liveness_kit.bulk_cli": (UsageError, JournalError),
         "liveness_kit.evaluate_cli": (UsageError,),
         "liveness_kit.coverage_cli": (UsageError,),
+        "liveness_kit.proxy_cli": (UsageError,),
     }
 
 
