@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,11 @@ def _field(name: str, schema: dict[str, Any]) -> TuningField:
 
 def tuning_fields() -> dict[str, TuningField]:
     """The seven tuning fields, keyed by name, read from the canonical document."""
+    return dict(_read_fields())
+
+
+@functools.cache
+def _read_fields() -> dict[str, TuningField]:
     schemas = _parsed()["components"]["schemas"]
     properties = schemas[BRANCHES[0]]["properties"]
     fields = {}
