@@ -11,8 +11,10 @@ the capture of a display or of a sheet of paper does to a picture, whatever the 
   for each of luma, R - G and B - G, the power spectra of ``TILE`` squared Hann-windowed
   tiles (half overlapping) are averaged (Welch's method: noise averages out, a periodic
   pattern does not). ``peak`` is the largest excess of a bin's log power over the mean
-  of its frequency ring, outside the lowest ``SPECTRUM_LOW_BINS`` rings, over the three
-  channels. ``screen = ramp(peak, SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)``. A halftone
+  of its frequency ring, outside the lowest ``SPECTRUM_LOW_BINS`` rings and the bins
+  closer than ``AXIS_GAP`` to either frequency axis (where JPEG's and H.264's block grid
+  puts its own, axis-aligned peaks; a display's grid still shows off the axes, in its
+  harmonics, its colour structure and any rotation), over the three channels. ``screen = ramp(peak, SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)``. A halftone
   print coarse enough to survive the resize shows the same peaks and fires it too.
 * ``print``: paper reflects light and ink absorbs only so much of it, so a print has a
   raised black level: on the face box resized to ``TEXTURE_SIDE`` squared,
@@ -52,6 +54,7 @@ SPECTRUM_SIDE: Final = 128
 TILE: Final = 64
 TILE_STEP: Final = 32
 SPECTRUM_LOW_BINS: Final = 3  # rings 0-2 of a tile's spectrum (the face's shape) left out
+AXIS_GAP: Final = 2  # bins this close to an axis left out: the codecs' block grid
 SCREEN_PEAK_GENUINE: Final = 2.7
 SCREEN_PEAK_ATTACK: Final = 3.5
 
@@ -87,7 +90,8 @@ def _ring_geometry(
     rows = np.fft.fftfreq(side) * side
     columns = np.fft.rfftfreq(side) * side
     radius = np.hypot(rows[:, None], columns[None, :])
-    usable = (radius >= SPECTRUM_LOW_BINS) & (radius <= side // 2)
+    off_axes = (np.abs(rows)[:, None] >= AXIS_GAP) & (columns[None, :] >= AXIS_GAP)
+    usable = (radius >= SPECTRUM_LOW_BINS) & (radius <= side // 2) & off_axes
     rings = np.rint(radius).astype(np.intp)[usable]
     # a column other than the first and the Nyquist one stands for its mirror image too
     mirrored = np.ones(columns.shape)
@@ -103,23 +107,30 @@ def _hann(side: int) -> Floats:
     return np.outer(window, window)
 
 
-def _tiles(values: Floats) -> Floats:
-    """The half-overlapping TILE squares of a SPECTRUM_SIDE square, each minus its mean."""
-    starts = range(0, SPECTRUM_SIDE - TILE + 1, TILE_STEP)
-    tiles = np.stack([values[y : y + TILE, x : x + TILE] for y in starts for x in starts])
-    centred: Floats = tiles - tiles.mean(axis=(1, 2), keepdims=True)
-    return centred
+@cache
+def _tile_starts() -> tuple[int, ...]:
+    return tuple(range(0, SPECTRUM_SIDE - TILE + 1, TILE_STEP))
 
 
-def _welch_peak(values: Floats) -> float:
-    """Largest excess of a bin's log mean power over its ring's mean, outside low rings."""
-    power = np.abs(np.fft.rfft2(_tiles(values) * _hann(TILE))) ** 2
-    spectrum = np.log(power.mean(axis=0) + 1e-9)
+def _welch_peaks(channels: Floats) -> Floats:
+    """Per channel of a (channels, SPECTRUM_SIDE, SPECTRUM_SIDE) stack: the largest excess
+    of a bin's log mean power (over the half-overlapping TILE squares, each minus its
+    mean, Hann-windowed) over its ring's mean, outside the low rings."""
+    starts = _tile_starts()
+    tiles = np.stack(
+        [channels[:, y : y + TILE, x : x + TILE] for y in starts for x in starts], axis=1
+    )
+    tiles = tiles - tiles.mean(axis=(2, 3), keepdims=True)
+    spectra = np.fft.rfft2(tiles * _hann(TILE))
+    power = (spectra.real * spectra.real + spectra.imag * spectra.imag).mean(axis=1)
     ring_ids, usable, weights, counts = _ring_geometry(TILE)
-    ring_values = spectrum[usable]
-    sums = np.bincount(ring_ids, weights=ring_values * weights, minlength=counts.shape[0])
-    means = sums / np.maximum(counts, 1.0)
-    return float(np.max(ring_values - means[ring_ids]))
+    peaks = np.empty(channels.shape[0])
+    for index, spectrum in enumerate(np.log(power + 1e-9)):
+        ring_values = spectrum[usable]
+        sums = np.bincount(ring_ids, weights=ring_values * weights, minlength=counts.shape[0])
+        means = sums / np.maximum(counts, 1.0)
+        peaks[index] = np.max(ring_values - means[ring_ids])
+    return peaks
 
 
 def spectral_peak(bgr: Pixels, face: Box) -> float:
@@ -128,7 +139,7 @@ def spectral_peak(bgr: Pixels, face: Box) -> float:
     square = cv2.resize(crop, (SPECTRUM_SIDE, SPECTRUM_SIDE), interpolation=cv2.INTER_AREA)
     blue, green, red = (square[:, :, index].astype(np.float64) for index in range(3))
     luma = 0.299 * red + 0.587 * green + 0.114 * blue
-    return max(_welch_peak(channel) for channel in (luma, red - green, blue - green))
+    return float(np.max(_welch_peaks(np.stack([luma, red - green, blue - green]))))
 
 
 def texture_features(bgr: Pixels, face: Box) -> tuple[float, float, float]:

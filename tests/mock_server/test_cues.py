@@ -34,9 +34,15 @@ def test_corpus_still_gets_its_label(fixture: Fixture) -> None:
 
 
 @pytest.mark.parametrize("recipe", ["kit-a", "kit-b"])
-def test_every_generator_has_print_and_screen_attacks(recipe: str) -> None:
-    labels = {item.label for item in fixtures.all_fixtures() if item.recipe == recipe}
-    assert {"attack_print", "attack_screen"} <= labels
+def test_apcer_per_species_and_bpcer_are_zero_per_generator(recipe: str) -> None:
+    own = [item for item in STILLS if (item.recipe or "kit-a") == recipe]
+    verdicts = {item.name: _fake(item.read_bytes()) for item in own}
+    for label in ("attack_print", "attack_screen"):
+        attacks = [item.name for item in own if item.label == label]
+        assert attacks, f"{recipe} has no {label} still"
+        assert [name for name in attacks if not verdicts[name]] == []  # APCER 0
+    bona_fide = [item.name for item in own if item.label == "bona_fide"]
+    assert bona_fide and [name for name in bona_fide if verdicts[name]] == []  # BPCER 0
 
 
 def test_kit_b_screen_still_fires_the_screen_cue_not_only_a_verdict() -> None:
