@@ -6,16 +6,17 @@ the capture of a display or of a sheet of paper does to a picture, whatever the 
 * ``screen``: a display is a grid of subpixels. Photographed, the grid and its aliasing
   against the sensor's (moire) put isolated peaks into the spatial spectrum, at a
   frequency and orientation set by the pitch and the angle, in the brightness and in
-  the colour differences (the subpixels are coloured); refresh bands are peaks along the
-  vertical frequency axis. The face box is resized to ``SPECTRUM_SIDE`` squared and,
-  for each of luma, R - G and B - G, the power spectra of ``TILE`` squared Hann-windowed
-  tiles (half overlapping) are averaged (Welch's method: noise averages out, a periodic
-  pattern does not). ``peak`` is the largest excess of a bin's log power over the mean
-  of its frequency ring, outside the lowest ``SPECTRUM_LOW_BINS`` rings and the bins
-  closer than ``AXIS_GAP`` to either frequency axis (where JPEG's and H.264's block grid
-  puts its own, axis-aligned peaks; a display's grid still shows off the axes, in its
-  harmonics, its colour structure and any rotation), over the three channels. ``screen = ramp(peak, SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)``. A halftone
-  print coarse enough to survive the resize shows the same peaks and fires it too.
+  the colour differences (the subpixels are coloured). The face box is resized to
+  ``SPECTRUM_SIDE`` squared and, for each of luma, R - G and B - G, the power spectra of
+  ``TILE`` squared Hann-windowed tiles (half overlapping) are averaged (Welch's method:
+  noise averages out, a periodic pattern does not). ``peak`` is the largest excess of a
+  bin's log power over the mean of its frequency ring, over the three channels, leaving
+  out the lowest ``SPECTRUM_LOW_BINS`` rings (the face's own shape) and the bins closer
+  than ``AXIS_GAP`` to either frequency axis: JPEG's and H.264's block grid puts its own,
+  axis-aligned peaks there. A display still shows off the axes (its harmonics, its
+  colour structure, any rotation); refresh bands alone, which lie on the vertical axis,
+  are not seen. ``screen = ramp(peak, SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)``. A
+  halftone print coarse enough to survive the resize shows the same peaks and fires it.
 * ``print``: paper reflects light and ink absorbs only so much of it, so a print has a
   raised black level: on the face box resized to ``TEXTURE_SIDE`` squared,
   ``black = p2 / p98`` of the gray levels (2nd over 98th percentile; a live face has
