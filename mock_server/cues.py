@@ -1,20 +1,32 @@
-"""Presentation-attack cues on a face: the spectral screen cue and the print texture cue.
+"""Presentation-attack cues on a face: the periodic-structure cue and the print cue.
 
-Both cues are scores in [0, 1] that fire at :data:`CUE_FIRES_AT` (0.5):
+Both cues are scores in [0, 1] that fire at :data:`CUE_FIRES_AT` (0.5). They measure what
+the capture of a display or of a sheet of paper does to a picture, whatever the recipe:
 
-* ``screen``: a screen replay adds a moire pattern and the display's subpixel grid,
-  i.e. strong isolated peaks in the spatial spectrum. On the central
-  ``SPECTRUM_SIDE`` square of the face (native resolution, Hann window), each
-  log-magnitude bin outside the low-frequency disc is compared with the mean of its
-  frequency ring; ``peak`` is the largest excess (natural log units).
-  ``screen = ramp(peak, SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)``.
-* ``print``: a printed photo is soft, washed out and grainy. On the face box resized
-  to ``TEXTURE_SIDE`` squared: ``blur = ramp(-sharpness, -PRINT_SHARP_GENUINE,
-  -PRINT_SHARP_ATTACK)`` with sharpness the Laplacian variance of the lightly
-  smoothed face; ``pale = ramp(-saturation, -PRINT_SAT_GENUINE, -PRINT_SAT_ATTACK)``
-  with saturation the mean HSV saturation (0 for a colourless picture, whose
-  ``pale`` is not used); ``print = sqrt(blur * pale)`` for colour (a sharp pale face
-  or a soft colourful one is not a print), ``blur`` alone for gray pictures.
+* ``screen``: a display is a grid of subpixels. Photographed, the grid and its aliasing
+  against the sensor's (moire) put isolated peaks into the spatial spectrum, at a
+  frequency and orientation set by the pitch and the angle, in the brightness and in
+  the colour differences (the subpixels are coloured). The face box is resized to
+  ``SPECTRUM_SIDE`` squared and, for each of luma, R - G and B - G, the power spectra of
+  ``TILE`` squared Hann-windowed tiles (half overlapping) are averaged (Welch's method:
+  noise averages out, a periodic pattern does not). ``peak`` is the largest excess of a
+  bin's log power over the mean of its frequency ring, over the three channels, leaving
+  out the lowest ``SPECTRUM_LOW_BINS`` rings (the face's own shape) and the bins closer
+  than ``AXIS_GAP`` to either frequency axis: JPEG's and H.264's block grid puts its own,
+  axis-aligned peaks there. A display still shows off the axes (its harmonics, its
+  colour structure, any rotation); refresh bands alone, which lie on the vertical axis,
+  are not seen. ``screen = ramp(peak, SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)``. A
+  halftone print coarse enough to survive the resize shows the same peaks and fires it.
+* ``print``: paper reflects light and ink absorbs only so much of it, so a print has a
+  raised black level: on the face box resized to ``TEXTURE_SIDE`` squared,
+  ``black = p2 / p98`` of the gray levels (2nd over 98th percentile; a live face has
+  pupils, nostrils and hair close to black). ``ink = ramp(black, PRINT_BLACK_GENUINE,
+  PRINT_BLACK_ATTACK)``. A print is also soft and washed out: ``blur =
+  ramp(-sharpness, -PRINT_SHARP_GENUINE, -PRINT_SHARP_ATTACK)`` with sharpness the
+  Laplacian variance of the lightly smoothed face, ``pale = ramp(-saturation,
+  -PRINT_SAT_GENUINE, -PRINT_SAT_ATTACK)`` with saturation the mean HSV saturation,
+  ``texture = sqrt(blur * pale)`` for colour (``blur`` alone for gray pictures).
+  ``print = max(ink, texture)``.
 
 ``ramp(x, a, b)`` is 0 at ``a``, 1 at ``b``, linear between and clamped; the cue
 fires at the midpoint of the two documented levels.
@@ -40,9 +52,12 @@ Pixels = npt.NDArray[np.uint8]
 Floats = npt.NDArray[np.float64]
 
 SPECTRUM_SIDE: Final = 128
-SPECTRUM_LOW_RADIUS: Final = 0.2  # fraction of the Nyquist radius left out
-SCREEN_PEAK_GENUINE: Final = 3.0
-SCREEN_PEAK_ATTACK: Final = 5.0
+TILE: Final = 64
+TILE_STEP: Final = 32
+SPECTRUM_LOW_BINS: Final = 3  # rings 0-2 of a tile's spectrum (the face's shape) left out
+AXIS_GAP: Final = 2  # bins this close to an axis left out: the codecs' block grid
+SCREEN_PEAK_GENUINE: Final = 2.7
+SCREEN_PEAK_ATTACK: Final = 3.5
 
 TEXTURE_SIDE: Final = 96
 TEXTURE_SMOOTHING_SIGMA: Final = 1.0
@@ -50,6 +65,9 @@ PRINT_SHARP_GENUINE: Final = 450.0
 PRINT_SHARP_ATTACK: Final = 150.0
 PRINT_SAT_GENUINE: Final = 0.32
 PRINT_SAT_ATTACK: Final = 0.12
+PRINT_BLACK_GENUINE: Final = 0.13
+PRINT_BLACK_ATTACK: Final = 0.25
+BLACK_PERCENTILES: Final = (2.0, 98.0)
 
 
 def ramp(value: float, genuine: float, attack: float) -> float:
@@ -63,11 +81,6 @@ def clip_box(box: Box, width: int, height: int) -> Box:
     return Box(x, y, max(1, min(width - x, box.width)), max(1, min(height - y, box.height)))
 
 
-def _central_square(box: Box, side: int) -> Box:
-    side = min(side, box.width, box.height)
-    return Box(box.x + (box.width - side) // 2, box.y + (box.height - side) // 2, side, side)
-
-
 @cache
 def _ring_geometry(
     side: int,
@@ -78,7 +91,8 @@ def _ring_geometry(
     rows = np.fft.fftfreq(side) * side
     columns = np.fft.rfftfreq(side) * side
     radius = np.hypot(rows[:, None], columns[None, :])
-    usable = (radius >= SPECTRUM_LOW_RADIUS * (side // 2)) & (radius <= side // 2)
+    off_axes = (np.abs(rows)[:, None] >= AXIS_GAP) & (columns[None, :] >= AXIS_GAP)
+    usable = (radius >= SPECTRUM_LOW_BINS) & (radius <= side // 2) & off_axes
     rings = np.rint(radius).astype(np.intp)[usable]
     # a column other than the first and the Nyquist one stands for its mirror image too
     mirrored = np.ones(columns.shape)
@@ -94,44 +108,63 @@ def _hann(side: int) -> Floats:
     return np.outer(window, window)
 
 
-def spectral_peak(gray: Gray, face: Box) -> float:
-    """Largest excess of a log-spectrum bin over its ring's mean, outside low frequencies."""
-    square = _central_square(face, SPECTRUM_SIDE)
-    patch = gray[square.y : square.y + square.height, square.x : square.x + square.width]
-    if patch.shape != (SPECTRUM_SIDE, SPECTRUM_SIDE):
-        resized = cv2.resize(patch, (SPECTRUM_SIDE, SPECTRUM_SIDE), interpolation=cv2.INTER_LINEAR)
-        patch = np.asarray(resized, np.uint8)
-    values = patch.astype(np.float64)
-    values -= values.mean()
-    # the spectrum of a real picture is symmetric: half of it holds every value
-    spectrum = np.log1p(np.abs(np.fft.rfft2(values * _hann(SPECTRUM_SIDE))))
-    ring_ids, usable, weights, counts = _ring_geometry(SPECTRUM_SIDE)
-    ring_values = spectrum[usable]
-    sums = np.bincount(ring_ids, weights=ring_values * weights, minlength=counts.shape[0])
-    means = sums / np.maximum(counts, 1.0)
-    return float(np.max(ring_values - means[ring_ids]))
+@cache
+def _tile_starts() -> tuple[int, ...]:
+    return tuple(range(0, SPECTRUM_SIDE - TILE + 1, TILE_STEP))
 
 
-def texture_features(bgr: Pixels, face: Box) -> tuple[float, float]:
-    """(sharpness, saturation) of the face box resized to TEXTURE_SIDE squared."""
+def _welch_peaks(channels: Floats) -> Floats:
+    """Per channel of a (channels, SPECTRUM_SIDE, SPECTRUM_SIDE) stack: the largest excess
+    of a bin's log mean power (over the half-overlapping TILE squares, each minus its
+    mean, Hann-windowed) over its ring's mean, outside the low rings."""
+    starts = _tile_starts()
+    tiles = np.stack(
+        [channels[:, y : y + TILE, x : x + TILE] for y in starts for x in starts], axis=1
+    )
+    tiles = tiles - tiles.mean(axis=(2, 3), keepdims=True)
+    spectra = np.fft.rfft2(tiles * _hann(TILE))
+    power = (spectra.real * spectra.real + spectra.imag * spectra.imag).mean(axis=1)
+    ring_ids, usable, weights, counts = _ring_geometry(TILE)
+    peaks = np.empty(channels.shape[0])
+    for index, spectrum in enumerate(np.log(power + 1e-9)):
+        ring_values = spectrum[usable]
+        sums = np.bincount(ring_ids, weights=ring_values * weights, minlength=counts.shape[0])
+        means = sums / np.maximum(counts, 1.0)
+        peaks[index] = np.max(ring_values - means[ring_ids])
+    return peaks
+
+
+def spectral_peak(bgr: Pixels, face: Box) -> float:
+    """The largest spectral peak of the face box, over luma, R - G and B - G."""
+    crop = bgr[face.y : face.y + face.height, face.x : face.x + face.width]
+    square = cv2.resize(crop, (SPECTRUM_SIDE, SPECTRUM_SIDE), interpolation=cv2.INTER_AREA)
+    blue, green, red = (square[:, :, index].astype(np.float64) for index in range(3))
+    luma = 0.299 * red + 0.587 * green + 0.114 * blue
+    return float(np.max(_welch_peaks(np.stack([luma, red - green, blue - green]))))
+
+
+def texture_features(bgr: Pixels, face: Box) -> tuple[float, float, float]:
+    """(sharpness, saturation, black level) of the face box resized to TEXTURE_SIDE squared."""
     crop = bgr[face.y : face.y + face.height, face.x : face.x + face.width]
     small = cv2.resize(crop, (TEXTURE_SIDE, TEXTURE_SIDE), interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     smooth = cv2.GaussianBlur(gray, (0, 0), TEXTURE_SMOOTHING_SIGMA)
     sharpness = float(cv2.Laplacian(smooth, cv2.CV_64F, ksize=3).var())
     saturation = float(cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1].mean()) / 255.0
-    return sharpness, saturation
+    dark, bright = np.percentile(gray, BLACK_PERCENTILES)
+    return sharpness, saturation, float(dark) / max(float(bright), 1.0)
 
 
 def attack_cues(bgr: Pixels, gray: Gray, face: Box, *, is_grayscale: bool) -> dict[str, float]:
     """Cue name -> score in [0, 1], rounded to 4 decimals."""
     face = clip_box(face, gray.shape[1], gray.shape[0])
-    screen = ramp(spectral_peak(gray, face), SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)
-    sharpness, saturation = texture_features(bgr, face)
+    screen = ramp(spectral_peak(bgr, face), SCREEN_PEAK_GENUINE, SCREEN_PEAK_ATTACK)
+    sharpness, saturation, black = texture_features(bgr, face)
     blur = ramp(-sharpness, -PRINT_SHARP_GENUINE, -PRINT_SHARP_ATTACK)
     if is_grayscale:
         printed = blur
     else:
         pale = ramp(-saturation, -PRINT_SAT_GENUINE, -PRINT_SAT_ATTACK)
         printed = math.sqrt(blur * pale)
+    printed = max(printed, ramp(black, PRINT_BLACK_GENUINE, PRINT_BLACK_ATTACK))
     return {PRINT_CUE: round(printed, 4), SCREEN_CUE: round(screen, 4)}
