@@ -19,6 +19,7 @@ class Findings:
     cues: dict[str, float]
     eyes_open: bool | None
     signature: Gray | None
+    face: Box | None = None  # the one face, when there is exactly one
 
     @property
     def attack_score(self) -> float:
@@ -58,6 +59,7 @@ def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature:
         cues=attack_cues(picture.bgr, gray, face, is_grayscale=picture.is_grayscale),
         eyes_open=eyes_open(gray, face) if eyes else None,
         signature=face_signature(gray, face) if signature else None,
+        face=face,
     )
 
 
