@@ -100,8 +100,10 @@ class EyeFollower:
 
     def eyes_open(self, gray: Gray, face: Box) -> bool:
         thumbnail = face_thumbnail(gray, face)
-        if self._open is None or self._reference is None or eye_region_changed(
-            thumbnail, self._reference
+        if (
+            self._open is None
+            or self._reference is None
+            or eye_region_changed(thumbnail, self._reference)
         ):
             self._reference = thumbnail
             self._eye = find_open_eye(gray, face, near=self._eye)
@@ -121,12 +123,13 @@ def run_sampled(
     follower = EyeFollower()
     box_of: Future[Findings] | None = None  # findings of the latest analysed frame
     box_from: Future[Findings] | None = None  # the one whose face the follower uses
+    completed_at = -1  # the frame where the blink completed
 
     def analysed(index: int) -> bool:
         return index % rate == 0 and index <= last_wanted
 
     def take_eyes(frame: DecodedFrame, faces: Future[Findings]) -> None:
-        nonlocal box_from
+        nonlocal box_from, completed_at
         if run.blink.detected:
             return
         face = faces.result().face
@@ -136,7 +139,8 @@ def run_sampled(
         if face is None:
             run.blink.observe(None)
             return
-        run.blink.observe(follower.eyes_open(frame.luma(), face))
+        if run.blink.observe(follower.eyes_open(frame.luma(), face)):
+            completed_at = frame.index
 
     pending: deque[Future[Findings]] = deque()
     waiting: deque[tuple[DecodedFrame, Future[Findings]]] = deque()
@@ -158,6 +162,8 @@ def run_sampled(
     while waiting:
         take_eyes(*waiting.popleft())
     run.findings.extend(future.result() for future in pending)
+    if completed_at > run.indices[-1]:  # past the last analysed frame, known only now
+        run.blink = BlinkTracker(DENSE_MIN_CLOSED)
     return run
 
 

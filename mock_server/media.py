@@ -383,9 +383,9 @@ class FrameStream:
     """One decoding run of a video, on a background thread ahead of its consumer.
 
     Iterating yields the wanted frames in order (their pixels already converted when
-    ``convert`` is set, or when it is a test of the index that holds); ``total_frames`` counts every frame decoded so far, all of them
-    once the iteration is over. Any decoding failure is raised as a MediaError where the
-    iteration stands. ``wanted`` runs on the decoding thread.
+    ``convert`` is set, or when it is a test of the index that holds); ``total_frames``
+    counts every frame decoded so far, all of them once the iteration is over. Any decoding failure
+    is raised as a MediaError where the iteration stands. ``wanted`` runs on the decoding thread.
     """
 
     def __init__(

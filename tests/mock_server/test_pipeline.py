@@ -170,6 +170,7 @@ def test_sampled_path_analyses_exactly_the_sampled_frames(rate: int, cap: int) -
         (30, 2, False),
         (20, 3, False),
         (25, 3, True),
+        (200, 20, False),
     ],
 )
 def test_blink_is_searched_over_every_frame_up_to_the_last_analysed_one(
@@ -177,7 +178,8 @@ def test_blink_is_searched_over_every_frame_up_to_the_last_analysed_one(
 ) -> None:
     # closed eyes on frames 42-48 and 102-108: rates 7 and 30 sample none of them, yet the
     # blink is seen. The last analysed frame bounds the search: 30 (rate 30, cap 2) and 40
-    # (rate 20, cap 3) come before the first blink, 50 (rate 25, cap 3) after it reopened.
+    # (rate 20, cap 3) come before the first blink, 50 (rate 25, cap 3) after it reopened;
+    # with rate 200 frame 0 is the only analysed frame of the 150.
     tuning = Tuning(frame_sampling_rate=rate, max_frames_to_analyze=cap)
     analysis = analyze(image=None, video=_video("genuine_video"), tuning=tuning)
     assert analysis.video is not None
