@@ -19,6 +19,7 @@ IMAGE_OUTCOMES = {
     "attack_screen": ("fake", ("spoof_screen",)),
     "no_face": ("fake", ("no_face",)),
     "several_faces": ("fake", ("multiple_faces",)),
+    "face_too_small": ("fake", ("face_too_small",)),
 }
 VIDEO_OUTCOMES = {
     "attack_print": "spoof_print",
@@ -291,4 +292,21 @@ def test_legacy_video_outcome_matches_its_label(name: str) -> None:
     if fixture.label == "bona_fide":
         assert video.result == ("real" if fixture.blinks else "fake")
     else:
+        assert VIDEO_OUTCOMES[fixture.label] in video.reasons
+
+
+@pytest.mark.parametrize("name", LABELLED_CLIPS)
+def test_image_video_enhanced_outcome_matches_its_label(name: str) -> None:
+    fixture = fixtures.get(name)
+    analysis = analyze(image=_still("genuine_still"), video=_video(name), tuning=Tuning())
+    _check_invariants(analysis)
+    video = analysis.video
+    assert video is not None and video.path == "sampled"
+    assert video.total_frames == fixture.frames
+    if fixture.label == "bona_fide":
+        assert video.blink_detected is bool(fixture.blinks)
+        assert analysis.result == ("real" if fixture.blinks else "fake")
+        assert analysis.overall_passed is bool(fixture.blinks)  # all of person A
+    else:
+        assert analysis.result == "fake"
         assert VIDEO_OUTCOMES[fixture.label] in video.reasons
