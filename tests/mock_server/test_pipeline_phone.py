@@ -173,8 +173,8 @@ def _on_wall(portrait: Image.Image, face_scale: float, size: tuple[int, int]) ->
 
 @pytest.mark.parametrize(
     ("person", "face", "reasons"),
-    [("a", 60, ("face_too_small",)), ("a", 90, ()), ("b", 90, ()), ("b", 130, ())],
-    ids=["a-60px", "a-90px", "b-90px", "b-130px"],
+    [("a", 48, ("face_too_small",)), ("a", 90, ()), ("b", 90, ()), ("b", 130, ())],
+    ids=["a-48px", "a-90px", "b-90px", "b-130px"],
 )
 def test_small_faces_in_a_large_photo(person: str, face: int, reasons: tuple[str, ...]) -> None:
     actor = _actor(person, 200)
