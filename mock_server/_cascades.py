@@ -17,11 +17,18 @@ Gray = npt.NDArray[np.uint8]
 FACE_CASCADE: Final = "haarcascade_frontalface_default.xml"
 EYE_CASCADES: Final = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
 
-# Faces are searched on a copy whose longest side is DETECTION_SIDE pixels.
+# Faces are searched on a copy whose longest side is DETECTION_SIDE pixels; when that
+# finds none, again on a copy whose longest side is FINE_DETECTION_SIDE pixels (or the
+# picture itself when smaller). So faces are found down to FINE_FACE_MIN_SIZE /
+# FINE_DETECTION_SIDE (about 3.1%) of the picture's longest side and FINE_FACE_MIN_SIZE px.
 DETECTION_SIDE: Final = 192
+FINE_DETECTION_SIDE: Final = 768
 FACE_SCALE_FACTOR: Final = 1.2
 FACE_MIN_NEIGHBORS: Final = 4
-FACE_MIN_SIZE: Final = 28  # pixels at DETECTION_SIDE, about 15% of the longest side
+FACE_MIN_SIZE: Final = 28  # pixels at DETECTION_SIDE: about 15% of the longest side
+FINE_FACE_MIN_SIZE: Final = 24  # pixels at FINE_DETECTION_SIDE (the cascade's window)
+# A single face narrower than this many pixels of the picture is too small to analyse.
+FACE_MIN_ANALYSED_WIDTH: Final = 64
 # Detections narrower than this fraction of the widest one are discarded.
 FACE_MIN_RELATIVE_WIDTH: Final = 0.5
 
@@ -104,9 +111,17 @@ def _as_boxes(found: object) -> list[Box]:
 
 
 def detect_faces(gray: Gray) -> tuple[Box, ...]:
-    """Faces in ``gray`` (full-resolution coordinates), left to right."""
+    """Faces in ``gray`` (full-resolution coordinates), left to right: the coarse search,
+    then the fine one when the coarse finds none."""
+    faces = _detect_at(gray, DETECTION_SIDE, FACE_MIN_SIZE)
+    if not faces and max(gray.shape) > DETECTION_SIDE:
+        faces = _detect_at(gray, FINE_DETECTION_SIDE, FINE_FACE_MIN_SIZE)
+    return faces
+
+
+def _detect_at(gray: Gray, side: int, min_size: int) -> tuple[Box, ...]:
     height, width = gray.shape
-    scale = min(1.0, DETECTION_SIDE / max(height, width))
+    scale = min(1.0, side / max(height, width))
     small = gray
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -116,7 +131,7 @@ def detect_faces(gray: Gray) -> tuple[Box, ...]:
             small,
             scaleFactor=FACE_SCALE_FACTOR,
             minNeighbors=FACE_MIN_NEIGHBORS,
-            minSize=(FACE_MIN_SIZE, FACE_MIN_SIZE),
+            minSize=(min_size, min_size),
         )
     boxes = _as_boxes(found)
     if not boxes:

@@ -16,19 +16,23 @@ Mode = Literal["image", "video", "image_video"]
 
 NO_FACE: Final = "no_face"
 MULTIPLE_FACES: Final = "multiple_faces"
+FACE_TOO_SMALL: Final = "face_too_small"
 SPOOF_PRINT: Final = "spoof_print"
 SPOOF_SCREEN: Final = "spoof_screen"
 NO_BLINK: Final = "no_blink"
 FACEMATCH_BELOW_THRESHOLD: Final = "facematch_below_threshold"
 
-REASONS: Final = (
+# The contract's reason codes, in its canonical order; each constant above is one of them.
+REASONS: Final = tuple(str(code) for code in spec.component("Reason")["enum"])
+assert {
     NO_FACE,
     MULTIPLE_FACES,
+    FACE_TOO_SMALL,
     SPOOF_PRINT,
     SPOOF_SCREEN,
     NO_BLINK,
     FACEMATCH_BELOW_THRESHOLD,
-)
+} == set(REASONS), "the reason codes differ from the contract's"
 
 PRINT_CUE: Final = "print"
 SCREEN_CUE: Final = "screen"

@@ -14,6 +14,7 @@ import numpy as np
 
 from mock_server._cascades import Box
 from mock_server.analysis import (
+    FACE_TOO_SMALL,
     FACEMATCH_BELOW_THRESHOLD,
     MULTIPLE_FACES,
     NO_FACE,
@@ -77,7 +78,11 @@ def facematch_analysis(still: Findings, run: FrameRun, tuning: Tuning) -> Facema
             crowded = still.face_count > 1 or (
                 still.face_count == 1 and any(item.face_count > 1 for item in candidates)
             )
-            reasons = ordered_reasons(reasons, (MULTIPLE_FACES if crowded else NO_FACE,))
+            small = FACE_TOO_SMALL in still.reasons or any(
+                FACE_TOO_SMALL in item.reasons for item in candidates
+            )
+            why = MULTIPLE_FACES if crowded else (FACE_TOO_SMALL if small else NO_FACE)
+            reasons = ordered_reasons(reasons, (why,))
     return FacematchAnalysis(
         frames_requested=requested,
         frames_tested=tested,

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mock_server._cascades import Box, detect_faces, eyes_open, track_face
-from mock_server.analysis import CUE_FIRES_AT, CUE_NAMES, CUE_REASONS, MULTIPLE_FACES, NO_FACE
+from mock_server._cascades import (
+    FACE_MIN_ANALYSED_WIDTH,
+    Box,
+    detect_faces,
+    eyes_open,
+    track_face,
+)
+from mock_server.analysis import (
+    CUE_FIRES_AT,
+    CUE_NAMES,
+    CUE_REASONS,
+    FACE_TOO_SMALL,
+    MULTIPLE_FACES,
+    NO_FACE,
+)
 from mock_server.cues import Gray, attack_cues
 from mock_server.facematch import face_signature
 from mock_server.media import Picture
@@ -19,6 +32,7 @@ class Findings:
     cues: dict[str, float]
     eyes_open: bool | None
     signature: Gray | None
+    face: Box | None = None  # the one face, when there is exactly one
 
     @property
     def attack_score(self) -> float:
@@ -30,6 +44,8 @@ class Findings:
             return (NO_FACE,)
         if self.face_count > 1:
             return (MULTIPLE_FACES,)
+        if self.face is not None and self.face.width < FACE_MIN_ANALYSED_WIDTH:
+            return (FACE_TOO_SMALL,)
         return tuple(CUE_REASONS[name] for name in CUE_NAMES if self.cues[name] >= CUE_FIRES_AT)
 
     @property
@@ -53,11 +69,14 @@ def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature:
     if len(faces) != 1:
         return Findings(len(faces), {name: 0.0 for name in CUE_NAMES}, None, None)
     face, gray = faces[0], picture.gray
+    if face.width < FACE_MIN_ANALYSED_WIDTH:  # found, but too small to analyse
+        return Findings(1, {name: 0.0 for name in CUE_NAMES}, None, None, face)
     return Findings(
         face_count=1,
         cues=attack_cues(picture.bgr, gray, face, is_grayscale=picture.is_grayscale),
         eyes_open=eyes_open(gray, face) if eyes else None,
         signature=face_signature(gray, face) if signature else None,
+        face=face,
     )
 
 

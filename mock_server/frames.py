@@ -1,7 +1,8 @@
 """The two frame schedulers of a video, each examining frames on a thread pool while the
 clip decodes, and taking their findings in frame order.
 
-* sampled (enhanced detection): frames 0, r, 2r, ... up to the cap;
+* sampled (enhanced detection): frames 0, r, 2r, ... up to the cap, the blink searched
+  over every frame up to the last of them;
 * legacy: consecutive frames from frame 0 until a blink completes, faces and eyes
   followed from frame to frame with shortcuts while the face stays still.
 """
@@ -21,7 +22,7 @@ from mock_server.analysis import Tuning
 from mock_server.blink import BlinkTracker
 from mock_server.cues import Floats, Gray, clip_box
 from mock_server.findings import Findings, describe, examine, locate
-from mock_server.media import Picture, Video
+from mock_server.media import DecodedFrame, Video
 
 # Legacy path: the whole frame is searched for faces on every LEGACY_FULL_SEARCH_EVERY-th
 # frame, after a frame without exactly one face, and whenever the search around the
@@ -74,41 +75,95 @@ class FrameRun:
     total_frames: int = 0
 
 
+# Sampled path: the blink is searched over every frame from frame 0 to the last analysed
+# frame. Each frame's eyes are looked for in the face box of the latest analysed frame at
+# or before it (on its light levels, see DecodedFrame.luma), following the eye from frame
+# to frame, and only when the eye region changed (as on the legacy path); a blink is open
+# eyes, then closed on at least DENSE_MIN_CLOSED consecutive frames (a detector's miss on a
+# single frame is not a blink), then open. At most DENSE_BACKLOG frames wait for the
+# faces of their analysed frame.
+DENSE_MIN_CLOSED: Final = 2
+DENSE_BACKLOG: Final = 8
+
+
+class EyeFollower:
+    """The eye state of consecutive frames in a given face box, searched again only when
+    the eye region changed."""
+
+    def __init__(self) -> None:
+        self._reference: Floats | None = None
+        self._eye: Eye | None = None
+        self._open: bool | None = None
+
+    def reset(self) -> None:
+        self._reference = self._eye = self._open = None
+
+    def eyes_open(self, gray: Gray, face: Box) -> bool:
+        thumbnail = face_thumbnail(gray, face)
+        if (
+            self._open is None
+            or self._reference is None
+            or eye_region_changed(thumbnail, self._reference)
+        ):
+            self._reference = thumbnail
+            self._eye = find_open_eye(gray, face, near=self._eye)
+            self._open = self._eye is not None
+        return self._open
+
+
 def run_sampled(
     video: Video, tuning: Tuning, signatures: int, pool: ThreadPoolExecutor
 ) -> FrameRun:
     """Frames 0, r, 2r, ... examined on ``pool`` while the rest of the clip decodes, and
-    taken in frame order. Once a blink has completed, the frames examined after that are
-    not looked at for eyes (their eye state could not change the result)."""
-    run = FrameRun([], [], BlinkTracker())
+    taken in frame order; the blink is searched over every frame up to the last of them
+    (see DENSE_MIN_CLOSED), until one completes."""
+    run = FrameRun([], [], BlinkTracker(DENSE_MIN_CLOSED))
     rate, cap = tuning.frame_sampling_rate, tuning.max_frames_to_analyze
     last_wanted = rate * (cap - 1)
+    follower = EyeFollower()
+    box_of: Future[Findings] | None = None  # findings of the latest analysed frame
+    box_from: Future[Findings] | None = None  # the one whose face the follower uses
+    completed_at = -1  # the frame where the blink completed
 
-    def wanted(index: int) -> bool:
+    def analysed(index: int) -> bool:
         return index % rate == 0 and index <= last_wanted
 
-    def examine_frame(picture: Picture, signature: bool) -> Findings:
-        # the frames taken so far all come before this one
-        return examine(picture, eyes=not run.blink.detected, signature=signature)
-
-    def take_oldest() -> None:
-        findings = pending.popleft().result()
+    def take_eyes(frame: DecodedFrame, faces: Future[Findings]) -> None:
+        nonlocal box_from, completed_at
         if run.blink.detected:
-            findings = replace(findings, eyes_open=None)
-        run.findings.append(findings)
-        run.blink.observe(findings.eyes_open if findings.face_count == 1 else None)
+            return
+        face = faces.result().face
+        if faces is not box_from:
+            box_from = faces
+            follower.reset()
+        if face is None:
+            run.blink.observe(None)
+            return
+        if run.blink.observe(follower.eyes_open(frame.luma(), face)):
+            completed_at = frame.index
 
     pending: deque[Future[Findings]] = deque()
-    with video.frames(wanted, convert=True) as frames:
+    waiting: deque[tuple[DecodedFrame, Future[Findings]]] = deque()
+    with video.frames(lambda index: index <= last_wanted, convert=analysed) as frames:
         for frame in frames:
-            signature = len(run.indices) < signatures
-            pending.append(pool.submit(examine_frame, frame.picture(), signature))
-            run.indices.append(frame.index)
+            if analysed(frame.index):
+                signature = len(run.indices) < signatures
+                box_of = pool.submit(examine, frame.picture(), eyes=False, signature=signature)
+                pending.append(box_of)
+                run.indices.append(frame.index)
+            assert box_of is not None  # frame 0 is analysed
+            if not run.blink.detected:
+                waiting.append((frame, box_of))
+            while waiting and (len(waiting) > DENSE_BACKLOG or waiting[0][1].done()):
+                take_eyes(*waiting.popleft())
             while pending and pending[0].done():
-                take_oldest()
+                run.findings.append(pending.popleft().result())
     run.total_frames = frames.total_frames
-    while pending:
-        take_oldest()
+    while waiting:
+        take_eyes(*waiting.popleft())
+    run.findings.extend(future.result() for future in pending)
+    if completed_at > run.indices[-1]:  # past the last analysed frame, known only now
+        run.blink = BlinkTracker(DENSE_MIN_CLOSED)
     return run
 
 

@@ -125,6 +125,7 @@ def picture_from_bgr(bgr: Pixels, *, is_grayscale: bool | None = None) -> Pictur
 
 # --- still images -----------------------------------------------------------------------
 
+_EXIF_ORIENTATION: Final = 0x0112
 _JPEG_SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
@@ -210,7 +211,12 @@ def _decode_with_pillow(data: bytes, kind: str, max_pixels: int) -> Picture:
     with Image.open(io.BytesIO(data), formats=[kind.upper()]) as opened:
         _check_image_pixels(opened.size, max_pixels)
         opened.load()
-        image = ImageOps.exif_transpose(opened)
+        upright = opened.getexif().get(_EXIF_ORIENTATION, 1) in (0, 1)
+        # exif_transpose copies even an upright picture: skipped then (12 MP: 36 MB)
+        return _picture_of(opened if upright else ImageOps.exif_transpose(opened))
+
+
+def _picture_of(image: Image.Image) -> Picture:
     gray_modes = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
     if image.mode in gray_modes:
         gray = np.asarray(image.convert("L"), dtype=np.uint8)
@@ -237,6 +243,7 @@ class VideoLimits:
 _OPENCV_FORMAT: Final = "yuv420p"
 _BT601_OR_UNTAGGED: Final = frozenset({2, 5, 6})  # unspecified, BT470BG, SMPTE 170M
 _LIMITED_OR_UNTAGGED: Final = frozenset({0, 1})
+_LUMA_FORMATS: Final = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "nv12"})
 _BITEXACT: Final = Interpolation.BILINEAR | Interpolation.BITEXACT | Interpolation.ACCURATE_RND
 
 
@@ -268,16 +275,37 @@ class _BgrConverter:
         return np.asarray(converted.to_ndarray(), dtype=np.uint8)
 
 
+def quarter_turns(frame_rotation: float, rotate_tag: str | None) -> int:
+    """The counter-clockwise quarter turns that show a frame upright, as players do: from
+    the frame's display matrix (PyAV's ``rotation``, counter-clockwise degrees) or, when it
+    has none, from the older ``rotate`` tag (clockwise degrees); other angles are ignored."""
+    degrees = float(frame_rotation or 0.0)
+    if not degrees and rotate_tag:
+        with suppress(ValueError):
+            degrees = -float(rotate_tag)
+    turns = round(degrees / 90.0)
+    if abs(degrees - 90.0 * turns) > 1.0:
+        return 0
+    return turns % 4
+
+
+def _upright(pixels: Pixels, turns: int) -> Pixels:
+    return pixels if not turns else np.ascontiguousarray(np.rot90(pixels, turns))
+
+
 class DecodedFrame:
-    """One decoded frame; its pixels are converted only when asked for."""
+    """One decoded frame, shown upright (its display rotation applied); its pixels are
+    converted only when asked for."""
 
-    __slots__ = ("_converter", "_frame", "_picture", "index")
+    __slots__ = ("_converter", "_frame", "_gray", "_picture", "_turns", "index")
 
-    def __init__(self, index: int, frame: Any, converter: _BgrConverter) -> None:
+    def __init__(self, index: int, frame: Any, converter: _BgrConverter, turns: int = 0) -> None:
         self.index = index
         self._frame = frame
         self._converter = converter
+        self._turns = turns
         self._picture: Picture | None = None
+        self._gray: Pixels | None = None
 
     def picture(self) -> Picture:
         if self._picture is None:
@@ -287,8 +315,22 @@ class DecodedFrame:
                 raise MediaError(
                     CORRUPT_VIDEO, f"video: cannot convert frame {self.index}: {error}"
                 ) from None
-            self._picture = picture_from_bgr(bgr)
+            self._picture = picture_from_bgr(_upright(bgr, self._turns))
         return self._picture
+
+    def luma(self) -> Pixels:
+        """The frame's light levels, upright, without a colour conversion: the decoded Y
+        plane of an 8-bit YUV frame (exact on every CPU), else the picture's gray."""
+        if self._gray is None:
+            frame = self._frame
+            if frame.format.name in _LUMA_FORMATS:
+                plane = frame.planes[0]
+                rows = np.frombuffer(memoryview(plane), np.uint8)
+                rows = rows.reshape(frame.height, plane.line_size)[:, : frame.width]
+                self._gray = _upright(np.ascontiguousarray(rows), self._turns)
+            else:
+                self._gray = self.picture().gray
+        return self._gray
 
     @property
     def nbytes(self) -> int:
@@ -298,6 +340,7 @@ class DecodedFrame:
 
 
 _Item = DecodedFrame | BaseException | int  # a frame, a failure, or the frame count
+_Convert = bool | Callable[[int], bool]  # which handed-over frames are converted ahead
 
 
 class _FrameBuffer:
@@ -346,12 +389,14 @@ class FrameStream:
     """One decoding run of a video, on a background thread ahead of its consumer.
 
     Iterating yields the wanted frames in order (their pixels already converted when
-    ``convert`` is set); ``total_frames`` counts every frame decoded so far, all of them
-    once the iteration is over. Any decoding failure is raised as a MediaError where the
-    iteration stands. ``wanted`` runs on the decoding thread.
+    ``convert`` is set, or when it is a test of the index that holds); ``total_frames``
+    counts every frame decoded so far, all of them once the iteration is over. Any decoding failure
+    is raised as a MediaError where the iteration stands. ``wanted`` runs on the decoding thread.
     """
 
-    def __init__(self, video: Video, wanted: Callable[[int], bool] | None, convert: bool) -> None:
+    def __init__(
+        self, video: Video, wanted: Callable[[int], bool] | None, convert: _Convert
+    ) -> None:
         self.total_frames = 0
         self._ready = _FrameBuffer(video.limits.decode_ahead_bytes)
         # the thread holds no reference to the stream, so that dropping it stops decoding
@@ -396,7 +441,7 @@ class FrameStream:
 
 
 def _produce(
-    video: Video, ready: _FrameBuffer, wanted: Callable[[int], bool] | None, convert: bool
+    video: Video, ready: _FrameBuffer, wanted: Callable[[int], bool] | None, convert: _Convert
 ) -> None:
     frames = video._frames_in_order()
     count = 0
@@ -405,7 +450,7 @@ def _produce(
             count += 1
             if wanted is not None and not wanted(frame.index):
                 continue
-            if convert:
+            if convert is True or (callable(convert) and convert(frame.index)):
                 with suppress(MediaError):  # raised again where the picture is used
                     frame.picture()
             if not ready.put(frame, frame.nbytes):
@@ -427,7 +472,7 @@ class Video:
         self.height = height
 
     def frames(
-        self, wanted: Callable[[int], bool] | None = None, *, convert: bool = False
+        self, wanted: Callable[[int], bool] | None = None, *, convert: _Convert = False
     ) -> FrameStream:
         """Decode every frame in order and hand over those whose index satisfies ``wanted``
         (all by default); see :class:`FrameStream`."""
@@ -446,6 +491,7 @@ class Video:
     def _decode(self, container: Any) -> Iterator[DecodedFrame]:
         stream = container.streams.video[0]
         stream.thread_type = DECODER_THREADING
+        rotate_tag = stream.metadata.get("rotate")
         converter = _BgrConverter()
         declared = int(stream.frames or 0)
         index = 0
@@ -471,7 +517,8 @@ class Video:
                     f"video: frame of {frame.width}x{frame.height} is more than "
                     f"{self.limits.max_frame_pixels} pixels",
                 )
-            yield DecodedFrame(index, frame, converter)
+            turns = quarter_turns(getattr(frame, "rotation", 0), rotate_tag)
+            yield DecodedFrame(index, frame, converter, turns)
             index += 1
         if index == 0:
             raise MediaError(CORRUPT_VIDEO, "video: no frame could be decoded")

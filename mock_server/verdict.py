@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
 from mock_server.analysis import (
+    FACE_TOO_SMALL,
     NO_BLINK,
     NO_FACE,
     FacematchAnalysis,
@@ -38,7 +39,7 @@ def image_analysis(findings: Findings) -> ImageAnalysis:
     """The still's verdict. Confidence is in the verdict: 1 - attack score when real,
     the attack score when a cue fired, FACE_COUNT_CONFIDENCE for a face-count verdict."""
     reasons = findings.reasons
-    if findings.face_count != 1:
+    if findings.face_count != 1 or FACE_TOO_SMALL in reasons:
         confidence = FACE_COUNT_CONFIDENCE
     elif reasons:
         confidence = findings.attack_score

@@ -19,6 +19,7 @@ IMAGE_OUTCOMES = {
     "attack_screen": ("fake", ("spoof_screen",)),
     "no_face": ("fake", ("no_face",)),
     "several_faces": ("fake", ("multiple_faces",)),
+    "face_too_small": ("fake", ("face_too_small",)),
 }
 VIDEO_OUTCOMES = {
     "attack_print": "spoof_print",
@@ -167,14 +168,29 @@ def test_sampled_path_analyses_exactly_the_sampled_frames(rate: int, cap: int) -
 
 
 @pytest.mark.parametrize(
-    ("rate", "blink"),
-    [(5, True), (15, True), (30, False)],
+    ("rate", "cap", "blink"),
+    [
+        (5, 50, True),
+        (15, 50, True),
+        (30, 50, True),
+        (7, 50, True),
+        (30, 2, False),
+        (20, 3, False),
+        (25, 3, True),
+        (200, 20, False),
+    ],
 )
-def test_blink_is_seen_only_when_a_closed_frame_is_sampled(rate: int, blink: bool) -> None:
-    # closed eyes on frames 42-48 and 102-108: 45 and 105 are multiples of 5 and 15, not 30
-    tuning = Tuning(frame_sampling_rate=rate, max_frames_to_analyze=50)
+def test_blink_is_searched_over_every_frame_up_to_the_last_analysed_one(
+    rate: int, cap: int, blink: bool
+) -> None:
+    # closed eyes on frames 42-48 and 102-108: rates 7 and 30 sample none of them, yet the
+    # blink is seen. The last analysed frame bounds the search: 30 (rate 30, cap 2) and 40
+    # (rate 20, cap 3) come before the first blink, 50 (rate 25, cap 3) after it reopened;
+    # with rate 200 frame 0 is the only analysed frame of the 150.
+    tuning = Tuning(frame_sampling_rate=rate, max_frames_to_analyze=cap)
     analysis = analyze(image=None, video=_video("genuine_video"), tuning=tuning)
     assert analysis.video is not None
+    assert analysis.video.analyzed_frames == sampled_indices(150, rate, cap)
     assert analysis.video.blink_detected is blink
     assert analysis.overall_passed is blink
 
@@ -286,4 +302,21 @@ def test_legacy_video_outcome_matches_its_label(name: str) -> None:
     if fixture.label == "bona_fide":
         assert video.result == ("real" if fixture.blinks else "fake")
     else:
+        assert VIDEO_OUTCOMES[fixture.label] in video.reasons
+
+
+@pytest.mark.parametrize("name", LABELLED_CLIPS)
+def test_image_video_enhanced_outcome_matches_its_label(name: str) -> None:
+    fixture = fixtures.get(name)
+    analysis = analyze(image=_still("genuine_still"), video=_video(name), tuning=Tuning())
+    _check_invariants(analysis)
+    video = analysis.video
+    assert video is not None and video.path == "sampled"
+    assert video.total_frames == fixture.frames
+    if fixture.label == "bona_fide":
+        assert video.blink_detected is bool(fixture.blinks)
+        assert analysis.result == ("real" if fixture.blinks else "fake")
+        assert analysis.overall_passed is bool(fixture.blinks)  # all of person A
+    else:
+        assert analysis.result == "fake"
         assert VIDEO_OUTCOMES[fixture.label] in video.reasons
