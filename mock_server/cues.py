@@ -41,6 +41,8 @@ from typing import Final
 import cv2
 import numpy as np
 import numpy.typing as npt
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
 
 from mock_server._cascades import Box
 from mock_server.analysis import CUE_FIRES_AT, PRINT_CUE, SCREEN_CUE
@@ -108,39 +110,37 @@ def _hann(side: int) -> Floats:
     return np.outer(window, window)
 
 
-@cache
-def _tile_starts() -> tuple[int, ...]:
-    return tuple(range(0, SPECTRUM_SIDE - TILE + 1, TILE_STEP))
-
-
 def _welch_peaks(channels: Floats) -> Floats:
     """Per channel of a (channels, SPECTRUM_SIDE, SPECTRUM_SIDE) stack: the largest excess
     of a bin's log mean power (over the half-overlapping TILE squares, each minus its
     mean, Hann-windowed) over its ring's mean, outside the low rings."""
-    starts = _tile_starts()
-    tiles = np.stack(
-        [channels[:, y : y + TILE, x : x + TILE] for y in starts for x in starts], axis=1
-    )
-    tiles = tiles - tiles.mean(axis=(2, 3), keepdims=True)
-    spectra = np.fft.rfft2(tiles * _hann(TILE))
-    power = (spectra.real * spectra.real + spectra.imag * spectra.imag).mean(axis=1)
+    windows = sliding_window_view(channels, (TILE, TILE), axis=(1, 2))
+    tiles = np.array(windows[:, ::TILE_STEP, ::TILE_STEP])  # (channels, rows, columns, ...)
+    tiles -= tiles.mean(axis=(3, 4), keepdims=True)
+    tiles *= _hann(TILE)
+    spectra = scipy.fft.rfft2(tiles)
+    power = (spectra.real * spectra.real + spectra.imag * spectra.imag).mean(axis=(1, 2))
     ring_ids, usable, weights, counts = _ring_geometry(TILE)
     peaks = np.empty(channels.shape[0])
-    for index, spectrum in enumerate(np.log(power + 1e-9)):
-        ring_values = spectrum[usable]
+    for index, ring_values in enumerate(np.log(power + 1e-9)[:, usable]):
         sums = np.bincount(ring_ids, weights=ring_values * weights, minlength=counts.shape[0])
         means = sums / np.maximum(counts, 1.0)
         peaks[index] = np.max(ring_values - means[ring_ids])
     return peaks
 
 
+# luma (BT.601), R - G and B - G of BGR pixels
+_SPECTRUM_CHANNELS: Final = np.array(
+    [[0.114, 0.587, 0.299], [0.0, -1.0, 1.0], [1.0, -1.0, 0.0]], dtype=np.float64
+)
+
+
 def spectral_peak(bgr: Pixels, face: Box) -> float:
     """The largest spectral peak of the face box, over luma, R - G and B - G."""
     crop = bgr[face.y : face.y + face.height, face.x : face.x + face.width]
     square = cv2.resize(crop, (SPECTRUM_SIDE, SPECTRUM_SIDE), interpolation=cv2.INTER_AREA)
-    blue, green, red = (square[:, :, index].astype(np.float64) for index in range(3))
-    luma = 0.299 * red + 0.587 * green + 0.114 * blue
-    return float(np.max(_welch_peaks(np.stack([luma, red - green, blue - green]))))
+    channels = np.tensordot(_SPECTRUM_CHANNELS, square.astype(np.float64), axes=([1], [2]))
+    return float(np.max(_welch_peaks(channels)))
 
 
 def texture_features(bgr: Pixels, face: Box) -> tuple[float, float, float]:

@@ -64,10 +64,16 @@ def locate(gray: Gray, *, near: Box | None = None, keep: Box | None = None) -> t
     return faces
 
 
+def describe_faces(faces: tuple[Box, ...]) -> Findings:
+    """The findings of a still or frame that does not show exactly one face."""
+    assert len(faces) != 1, "a single face is described with its cues"
+    return Findings(len(faces), {name: 0.0 for name in CUE_NAMES}, None, None)
+
+
 def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature: bool) -> Findings:
     """With exactly one face, its cues and, if asked, the eye state and the signature."""
     if len(faces) != 1:
-        return Findings(len(faces), {name: 0.0 for name in CUE_NAMES}, None, None)
+        return describe_faces(faces)
     face, gray = faces[0], picture.gray
     if face.width < FACE_MIN_ANALYSED_WIDTH:  # found, but too small to analyse
         return Findings(1, {name: 0.0 for name in CUE_NAMES}, None, None, face)

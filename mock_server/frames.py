@@ -17,11 +17,11 @@ from typing import Final
 import cv2
 import numpy as np
 
-from mock_server._cascades import Box, Eye, find_open_eye
+from mock_server._cascades import FACE_MIN_ANALYSED_WIDTH, Box, Eye, find_open_eye
 from mock_server.analysis import Tuning
 from mock_server.blink import BlinkTracker
 from mock_server.cues import Floats, Gray, clip_box
-from mock_server.findings import Findings, describe, examine, locate
+from mock_server.findings import Findings, describe, describe_faces, examine, locate
 from mock_server.media import DecodedFrame, Video
 
 # Legacy path: the whole frame is searched for faces on every LEGACY_FULL_SEARCH_EVERY-th
@@ -41,6 +41,11 @@ LEGACY_STILL_DIFF: Final = 2.5
 LEGACY_EYES_DIFF: Final = 8.0
 # Legacy path: frames whose faces are located but whose findings are not yet taken.
 LEGACY_IN_FLIGHT: Final = 4
+# Legacy path: the attack cues of the face are measured on every LEGACY_CUES_EVERY-th
+# frame, on the first frame of each run of frames that show a single face, and on the
+# frames that give a facematch signature; a frame in between takes the cues of the latest
+# measured frame of its run (the same face, followed from frame to frame).
+LEGACY_CUES_EVERY: Final = 10
 
 
 def face_thumbnail(gray: Gray, face: Box) -> Floats:
@@ -88,15 +93,20 @@ DENSE_BACKLOG: Final = 8
 
 class EyeFollower:
     """The eye state of consecutive frames in a given face box, searched again only when
-    the eye region changed."""
+    the eye region changed; the search starts around the open eye last found, also in a
+    new face box (when it lies inside it)."""
 
     def __init__(self) -> None:
         self._reference: Floats | None = None
         self._eye: Eye | None = None
         self._open: bool | None = None
 
-    def reset(self) -> None:
-        self._reference = self._eye = self._open = None
+    def reset(self, *, keep_eye: bool) -> None:
+        """Forget the eye region (a new face box); the open eye last found is kept as the
+        start of the next search when ``keep_eye``."""
+        self._reference = self._open = None
+        if not keep_eye:
+            self._eye = None
 
     def eyes_open(self, gray: Gray, face: Box) -> bool:
         thumbnail = face_thumbnail(gray, face)
@@ -135,8 +145,9 @@ def run_sampled(
         face = faces.result().face
         if faces is not box_from:
             box_from = faces
-            follower.reset()
+            follower.reset(keep_eye=face is not None)
         if face is None:
+            follower.reset(keep_eye=False)
             run.blink.observe(None)
             return
         if run.blink.observe(follower.eyes_open(frame.luma(), face)):
@@ -170,35 +181,46 @@ def run_sampled(
 def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> FrameRun:
     """Consecutive frames from frame 0 until a blink completes.
 
-    Faces and eyes are looked for here, frame after frame (each search starts from what the
-    preceding frame showed); the attack cues and signatures are computed on ``pool``, at
-    most LEGACY_IN_FLIGHT frames ahead, and taken in frame order. Frames past the one that
+    Faces and eyes are looked for here, frame after frame, on the frames' light levels
+    (each search starts from what the preceding frame showed). The attack cues and
+    signatures are measured on ``pool`` (see LEGACY_CUES_EVERY), at most LEGACY_IN_FLIGHT
+    frames ahead, and the findings taken in frame order. Frames past the one that
     completes the blink are dropped, so the result does not depend on timing.
     """
     run = FrameRun([], [], BlinkTracker())
-    in_flight: deque[tuple[int, bool | None, Future[Findings]]] = deque()
+    # index, eye state, faces, the findings whose cues the frame takes, whether its own
+    in_flight: deque[tuple[int, bool | None, tuple[Box, ...], Future[Findings] | None, bool]]
+    in_flight = deque()
 
     def take_oldest() -> None:
-        index, eyes_are_open, future = in_flight.popleft()
-        findings = future.result()
+        index, eyes_are_open, faces, measured, own = in_flight.popleft()
+        if measured is None:  # not a single face
+            findings = describe_faces(faces)
+        else:
+            findings = measured.result()
+            if not own:  # the cues of an earlier frame of the same face
+                findings = Findings(1, findings.cues, None, None, faces[0])
         if findings.face_count == 1:
             findings = replace(findings, eyes_open=eyes_are_open)
         run.indices.append(index)
         run.findings.append(findings)
         run.blink.observe(findings.eyes_open)
 
+    def measure(frame: DecodedFrame, faces: tuple[Box, ...], signature: bool) -> Findings:
+        return describe(frame.picture(), faces, eyes=False, signature=signature)
+
     previous: Box | None = None
     reference: Floats | None = None  # thumbnail of the face where it was last searched for
     eyes_reference: Floats | None = None  # face thumbnail where the eyes were last examined
     eye: Eye | None = None  # the open eye last found
     eyes_are_open: bool | None = None
-    submitted = 0
+    cues_of: Future[Findings] | None = None  # the latest measured frame of this face
+    cues_on_small_face = False
     with video.frames(lambda _: not run.blink.detected) as frames:
         for frame in frames:
             if run.blink.detected:
                 continue
-            picture = frame.picture()
-            gray = picture.gray
+            gray = frame.luma()
             near = keep = thumbnail = None
             if previous is not None and frame.index % LEGACY_FULL_SEARCH_EVERY:
                 near = previous
@@ -207,9 +229,10 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
                     change = float(np.mean(np.abs(thumbnail - reference)))
                     keep = previous if change < LEGACY_STILL_DIFF else None
             faces = locate(gray, near=near, keep=keep)
+            own = False
             previous = faces[0] if len(faces) == 1 else None
             if previous is None:
-                reference = eyes_reference = eye = eyes_are_open = None
+                reference = eyes_reference = eye = eyes_are_open = cues_of = None
             else:
                 if keep is None:
                     thumbnail = reference = face_thumbnail(gray, previous)
@@ -218,20 +241,31 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
                     eyes_reference = thumbnail
                     eye = find_open_eye(gray, previous, near=eye)
                     eyes_are_open = eye is not None
-            job = pool.submit(
-                describe, picture, faces, eyes=False, signature=submitted < signatures
-            )
-            in_flight.append((frame.index, eyes_are_open, job))
-            submitted += 1
+                signature = frame.index < signatures
+                if (
+                    cues_of is None
+                    or signature
+                    or cues_on_small_face
+                    or frame.index % LEGACY_CUES_EVERY == 0
+                ):
+                    cues_of = pool.submit(measure, frame, faces, signature)
+                    cues_on_small_face = previous.width < FACE_MIN_ANALYSED_WIDTH
+                    own = True
+            in_flight.append((frame.index, eyes_are_open, faces, cues_of, own))
             while (
                 in_flight
                 and not run.blink.detected
-                and (len(in_flight) > LEGACY_IN_FLIGHT or in_flight[0][2].done())
+                and (len(in_flight) > LEGACY_IN_FLIGHT or _ready(in_flight[0][3]))
             ):
                 take_oldest()
     run.total_frames = frames.total_frames
     while in_flight and not run.blink.detected:
         take_oldest()
-    for _, _, job in in_flight:
-        job.cancel()
+    for _, _, _, job, _ in in_flight:
+        if job is not None:
+            job.cancel()
     return run
+
+
+def _ready(job: Future[Findings] | None) -> bool:
+    return job is None or job.done()
