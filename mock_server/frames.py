@@ -10,6 +10,7 @@ clip decodes, and taking their findings in frame order.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Final
@@ -17,7 +18,13 @@ from typing import Final
 import cv2
 import numpy as np
 
-from mock_server._cascades import FACE_MIN_ANALYSED_WIDTH, Box, Eye, find_open_eye
+from mock_server._cascades import (
+    FACE_MIN_ANALYSED_WIDTH,
+    Box,
+    Eye,
+    detect_faces,
+    find_open_eye,
+)
 from mock_server.analysis import Tuning
 from mock_server.blink import BlinkTracker
 from mock_server.cues import Floats, Gray, clip_box
@@ -34,6 +41,14 @@ LEGACY_FULL_SEARCH_EVERY: Final = 10
 # LEGACY_STILL_DIFF gray levels.
 LEGACY_STILL_SIDE: Final = 16
 LEGACY_STILL_DIFF: Final = 2.5
+# When the face region is not still, the face is first followed by correlation: the face
+# as it was where it was last searched for, resized to LEGACY_FOLLOW_SIDE pixels wide, is
+# slid over the preceding box grown by LEGACY_FOLLOW_MARGIN of its width on every side (at
+# the same scale); the box moves to the best place when the normalised correlation there
+# is at least LEGACY_FOLLOW_MIN_CORRELATION, else the face is searched for around it.
+LEGACY_FOLLOW_SIDE: Final = 32
+LEGACY_FOLLOW_MARGIN: Final = 0.25
+LEGACY_FOLLOW_MIN_CORRELATION: Final = 0.9
 # The eye state is examined again only when the eye region changed: the upper half of that
 # thumbnail differs from the one of the frame whose eyes were last examined by
 # LEGACY_EYES_DIFF gray levels or more in some cell, once the mean difference (a change of
@@ -41,6 +56,9 @@ LEGACY_STILL_DIFF: Final = 2.5
 LEGACY_EYES_DIFF: Final = 8.0
 # Legacy path: frames whose faces are located but whose findings are not yet taken.
 LEGACY_IN_FLIGHT: Final = 4
+# Legacy path: the whole-frame searches of the LEGACY_FULL_SEARCH_EVERY-th frames start on
+# the thread pool up to this many frames before the frame is followed.
+LEGACY_LOOKAHEAD: Final = 6
 # Legacy path: the attack cues of the face are measured on every LEGACY_CUES_EVERY-th
 # frame, on the first frame of each run of frames that show a single face, and on the
 # frames that give a facematch signature; a frame in between takes the cues of the latest
@@ -53,6 +71,36 @@ def face_thumbnail(gray: Gray, face: Box) -> Floats:
     crop = gray[face.y : face.y + face.height, face.x : face.x + face.width]
     side = (LEGACY_STILL_SIDE, LEGACY_STILL_SIDE)
     return np.asarray(cv2.resize(crop, side, interpolation=cv2.INTER_AREA), np.float64)
+
+
+def follow_template(gray: Gray, face: Box) -> Gray:
+    """The face as :func:`follow_face` looks for it: LEGACY_FOLLOW_SIDE pixels wide."""
+    face = clip_box(face, gray.shape[1], gray.shape[0])
+    crop = gray[face.y : face.y + face.height, face.x : face.x + face.width]
+    height = max(1, round(face.height * LEGACY_FOLLOW_SIDE / face.width))
+    size = (LEGACY_FOLLOW_SIDE, height)
+    return np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
+
+
+def follow_face(gray: Gray, previous: Box, template: Gray) -> Box | None:
+    """``previous`` moved to where ``template`` correlates best nearby, or None when the
+    best correlation is below LEGACY_FOLLOW_MIN_CORRELATION."""
+    height, width = gray.shape
+    grow = round(previous.width * LEGACY_FOLLOW_MARGIN)
+    left, top = max(0, previous.x - grow), max(0, previous.y - grow)
+    right = min(width, previous.x + previous.width + grow)
+    bottom = min(height, previous.y + previous.height + grow)
+    scale = LEGACY_FOLLOW_SIDE / previous.width
+    size = (round((right - left) * scale), round((bottom - top) * scale))
+    if size[0] < template.shape[1] or size[1] < template.shape[0]:
+        return None
+    region = cv2.resize(gray[top:bottom, left:right], size, interpolation=cv2.INTER_AREA)
+    scores = cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED)
+    _, best, _, (x, y) = cv2.minMaxLoc(scores)
+    if not best >= LEGACY_FOLLOW_MIN_CORRELATION:
+        return None
+    moved = Box(left + round(x / scale), top + round(y / scale), previous.width, previous.height)
+    return clip_box(moved, width, height)
 
 
 def eye_region_changed(thumbnail: Floats, reference: Floats) -> bool:
@@ -178,6 +226,25 @@ def run_sampled(
     return run
 
 
+_Search = Future[tuple[Box, ...]]
+
+
+def _with_full_searches(
+    frames: Iterator[DecodedFrame], pool: ThreadPoolExecutor
+) -> Iterator[tuple[DecodedFrame, _Search | None]]:
+    """The frames in order, every LEGACY_FULL_SEARCH_EVERY-th one with its whole-frame face
+    search, started on ``pool`` LEGACY_LOOKAHEAD frames ahead."""
+    ahead: deque[tuple[DecodedFrame, _Search | None]] = deque()
+    for frame in frames:
+        search = None
+        if frame.index % LEGACY_FULL_SEARCH_EVERY == 0:
+            search = pool.submit(detect_faces, frame.luma())
+        ahead.append((frame, search))
+        if len(ahead) > LEGACY_LOOKAHEAD:
+            yield ahead.popleft()
+    yield from ahead
+
+
 def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> FrameRun:
     """Consecutive frames from frame 0 until a blink completes.
 
@@ -211,31 +278,42 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
 
     previous: Box | None = None
     reference: Floats | None = None  # thumbnail of the face where it was last searched for
+    template: Gray | None = None  # the face followed by correlation, from the same frame
     eyes_reference: Floats | None = None  # face thumbnail where the eyes were last examined
     eye: Eye | None = None  # the open eye last found
     eyes_are_open: bool | None = None
     cues_of: Future[Findings] | None = None  # the latest measured frame of this face
     cues_on_small_face = False
     with video.frames(lambda _: not run.blink.detected) as frames:
-        for frame in frames:
+        for frame, full_search in _with_full_searches(frames, pool):
             if run.blink.detected:
+                if full_search is not None:
+                    full_search.cancel()
                 continue
             gray = frame.luma()
-            near = keep = thumbnail = None
-            if previous is not None and frame.index % LEGACY_FULL_SEARCH_EVERY:
+            near = keep = thumbnail = followed = None
+            if previous is not None and full_search is None:
                 near = previous
                 if reference is not None:
                     thumbnail = face_thumbnail(gray, previous)
                     change = float(np.mean(np.abs(thumbnail - reference)))
                     keep = previous if change < LEGACY_STILL_DIFF else None
-            faces = locate(gray, near=near, keep=keep)
+                    if keep is None and template is not None:
+                        followed = keep = follow_face(gray, previous, template)
+            if full_search is not None:
+                faces = full_search.result()
+            else:
+                faces = locate(gray, near=near, keep=keep)
             own = False
             previous = faces[0] if len(faces) == 1 else None
             if previous is None:
-                reference = eyes_reference = eye = eyes_are_open = cues_of = None
+                reference = template = eyes_reference = eye = eyes_are_open = cues_of = None
             else:
-                if keep is None:
+                if keep is None:  # searched for
                     thumbnail = reference = face_thumbnail(gray, previous)
+                    template = follow_template(gray, previous)
+                elif keep is followed:
+                    thumbnail = face_thumbnail(gray, previous)
                 assert thumbnail is not None
                 if eyes_reference is None or eye_region_changed(thumbnail, eyes_reference):
                     eyes_reference = thumbnail

@@ -1,0 +1,124 @@
+"""The frame schedulers' own mechanisms: following a face by correlation, and the legacy
+path's attack cues, measured on some frames and carried to the others."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+import io
+from functools import cache
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+import fixtures
+from mock_server import frames
+from mock_server._cascades import Box, detect_faces
+from mock_server.frames import (
+    LEGACY_CUES_EVERY,
+    FrameRun,
+    follow_face,
+    follow_template,
+    run_legacy,
+)
+from mock_server.media import Pixels, decode_image, open_video
+
+
+@cache
+def _first_frame(name: str) -> Pixels:
+    with open_video(fixtures.get(name).read_bytes()).frames(lambda index: index == 0) as stream:
+        return next(iter(stream)).luma()
+
+
+def _face(gray: Pixels) -> Box:
+    (face,) = detect_faces(gray)
+    return face
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(0, 0), (9, 0), (-7, 5), (4, -11)], ids=str)
+def test_follow_face_moves_the_box_with_the_face(dx: int, dy: int) -> None:
+    gray = _first_frame("genuine_video")
+    face = _face(gray)
+    moved = np.roll(gray, (dy, dx), axis=(0, 1))
+    followed = follow_face(moved, face, follow_template(gray, face))
+    assert followed is not None
+    # one pixel of the template is face.width / LEGACY_FOLLOW_SIDE pixels of the frame
+    tolerance = face.width / frames.LEGACY_FOLLOW_SIDE
+    assert abs(followed.x - (face.x + dx)) <= tolerance
+    assert abs(followed.y - (face.y + dy)) <= tolerance
+    assert (followed.width, followed.height) == (face.width, face.height)
+
+
+def test_follow_face_gives_up_where_the_face_is_gone() -> None:
+    gray = _first_frame("genuine_video")
+    face = _face(gray)
+    noise = np.random.default_rng(7).integers(0, 256, gray.shape, dtype=np.uint8)
+    assert follow_face(noise, face, follow_template(gray, face)) is None
+
+
+def _legacy_run(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[FrameRun, list[int]]:
+    """The legacy run of a clip, and how many times the attack cues were measured."""
+    measured: list[int] = []
+    describe = frames.describe
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        measured.append(1)
+        return describe(*args, **kwargs)
+
+    monkeypatch.setattr(frames, "describe", counting)
+    with ThreadPoolExecutor(2) as pool:
+        run = run_legacy(open_video(fixtures.get(name).read_bytes()), 3, pool)
+    return run, measured
+
+
+def test_legacy_measures_the_cues_every_tenth_frame_and_carries_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run, measured = _legacy_run("genuine_video_noblink", monkeypatch)
+    assert run.indices == list(range(run.total_frames))  # no blink: every frame
+    assert all(item.face_count == 1 for item in run.findings)
+    # frames 0, 1 and 2 give facematch signatures; then every tenth frame
+    expected = sorted({0, 1, 2} | set(range(0, run.total_frames, LEGACY_CUES_EVERY)))
+    assert len(measured) == len(expected)
+    for index, findings in enumerate(run.findings):
+        source = max(measured_index for measured_index in expected if measured_index <= index)
+        assert findings.cues == run.findings[source].cues, index
+        assert (findings.signature is not None) == (index < 3), index
+
+
+def _clip_with_a_gap(gap: range, total: int) -> bytes:
+    """A clip of the genuine still, with plain gray frames at the indices in ``gap``."""
+    still = np.asarray(decode_image(fixtures.get("genuine_still").read_bytes()).bgr[:, :, ::-1])
+    blank = np.full_like(still, 128)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=30, options={"crf": "18"})
+        stream.width, stream.height, stream.pix_fmt = still.shape[1], still.shape[0], "yuv420p"
+        for index in range(total):
+            picture = blank if index in gap else still
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return buffer.getvalue()
+
+
+def test_legacy_measures_the_cues_again_when_a_face_comes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = _clip_with_a_gap(range(5, 7), 30)
+    measured: list[int] = []
+    describe = frames.describe
+
+    def counting(picture: Any, faces: Any, **kwargs: Any) -> Any:
+        measured.append(1)
+        return describe(picture, faces, **kwargs)
+
+    monkeypatch.setattr(frames, "describe", counting)
+    with ThreadPoolExecutor(2) as pool:
+        run = run_legacy(open_video(data), 3, pool)
+    counts = [item.face_count for item in run.findings]
+    assert counts == [1] * 5 + [0] * 2 + [1] * 23
+    # 0, 1, 2 (signatures), 7 (the face is back), 10 and 20
+    assert len(measured) == 6
+    assert run.findings[8].cues == run.findings[7].cues
