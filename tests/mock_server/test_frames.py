@@ -3,8 +3,8 @@ path's attack cues, measured on some frames and carried to the others."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 import io
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
