@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import fixtures
-from mock_server import frames
+from mock_server import findings, frames
 from mock_server._cascades import Box, detect_faces
 from mock_server.frames import (
     LEGACY_CUES_EVERY,
@@ -60,7 +60,7 @@ def test_follow_face_gives_up_where_the_face_is_gone() -> None:
 def _legacy_run(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[FrameRun, list[int]]:
     """The legacy run of a clip, and how many times the attack cues were measured."""
     measured: list[int] = []
-    describe = frames.describe
+    describe = findings.describe
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         measured.append(1)
@@ -108,7 +108,7 @@ def test_legacy_measures_the_cues_again_when_a_face_comes_back(
 ) -> None:
     data = _clip_with_a_gap(range(5, 7), 30)
     measured: list[int] = []
-    describe = frames.describe
+    describe = findings.describe
 
     def counting(picture: Any, faces: Any, **kwargs: Any) -> Any:
         measured.append(1)
