@@ -42,10 +42,12 @@ LEGACY_FULL_SEARCH_EVERY: Final = 10
 LEGACY_STILL_SIDE: Final = 16
 LEGACY_STILL_DIFF: Final = 2.5
 # When the face region is not still, the face is first followed by correlation: the face
-# as it was where it was last searched for, resized to LEGACY_FOLLOW_SIDE pixels wide, is
-# slid over the preceding box grown by LEGACY_FOLLOW_MARGIN of its width on every side (at
-# the same scale); the box moves to the best place when the normalised correlation there
-# is at least LEGACY_FOLLOW_MIN_CORRELATION, else the face is searched for around it.
+# as it was where it was last searched for, averaged in square blocks so that it is
+# LEGACY_FOLLOW_SIDE to 2 * LEGACY_FOLLOW_SIDE blocks wide (or in single pixels, when
+# smaller), is slid over the preceding box grown by LEGACY_FOLLOW_MARGIN of its width on
+# every side, in the same blocks; the box moves to the best place (refined between blocks
+# by a parabola through the scores) when the normalised correlation there is at least
+# LEGACY_FOLLOW_MIN_CORRELATION, else the face is searched for around it.
 LEGACY_FOLLOW_SIDE: Final = 32
 LEGACY_FOLLOW_MARGIN: Final = 0.25
 LEGACY_FOLLOW_MIN_CORRELATION: Final = 0.9
@@ -66,41 +68,81 @@ LEGACY_LOOKAHEAD: Final = 6
 LEGACY_CUES_EVERY: Final = 10
 
 
-def face_thumbnail(gray: Gray, face: Box) -> Floats:
-    face = clip_box(face, gray.shape[1], gray.shape[0])
-    crop = gray[face.y : face.y + face.height, face.x : face.x + face.width]
-    side = (LEGACY_STILL_SIDE, LEGACY_STILL_SIDE)
-    return np.asarray(cv2.resize(crop, side, interpolation=cv2.INTER_AREA), np.float64)
+def _crop(gray: Gray, box: Box, multiple_of: tuple[int, int]) -> Gray:
+    """``box`` cut to the picture, then trimmed evenly on both sides to a multiple of
+    ``multiple_of`` (width, height) pixels, where it is at least that large."""
+    box = clip_box(box, gray.shape[1], gray.shape[0])
+    crop = gray[box.y : box.y + box.height, box.x : box.x + box.width]
+    (step_x, step_y), (height, width) = multiple_of, crop.shape
+    if width >= step_x and height >= step_y:
+        left, top = (width % step_x) // 2, (height % step_y) // 2
+        crop = crop[top : top + height - height % step_y, left : left + width - width % step_x]
+    return crop
 
 
-def follow_template(gray: Gray, face: Box) -> Gray:
-    """The face as :func:`follow_face` looks for it: LEGACY_FOLLOW_SIDE pixels wide."""
-    face = clip_box(face, gray.shape[1], gray.shape[0])
-    crop = gray[face.y : face.y + face.height, face.x : face.x + face.width]
-    height = max(1, round(face.height * LEGACY_FOLLOW_SIDE / face.width))
-    size = (LEGACY_FOLLOW_SIDE, height)
+def _shrink(crop: Gray, size: tuple[int, int]) -> Gray:
     return np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
 
 
+def face_thumbnail(gray: Gray, face: Box) -> Floats:
+    """The face box averaged down to LEGACY_STILL_SIDE squared (trimmed evenly to a
+    multiple of it first, so each cell is the mean of a whole block of pixels)."""
+    side = (LEGACY_STILL_SIDE, LEGACY_STILL_SIDE)
+    return np.asarray(_shrink(_crop(gray, face, side), side), np.float64)
+
+
+def _follow_step(face: Box) -> int:
+    """The follower works on blocks of this many pixels squared: the face is at least
+    LEGACY_FOLLOW_SIDE blocks wide."""
+    return max(1, face.width // LEGACY_FOLLOW_SIDE)
+
+
+def _blocks(gray: Gray, box: Box, step: int) -> Gray:
+    crop = _crop(gray, box, (step, step))
+    height, width = crop.shape
+    return crop if step == 1 else _shrink(crop, (width // step, height // step))
+
+
+def follow_template(gray: Gray, face: Box) -> Gray:
+    """The face as :func:`follow_face` looks for it, in blocks (see _follow_step)."""
+    return _blocks(gray, face, _follow_step(face))
+
+
 def follow_face(gray: Gray, previous: Box, template: Gray) -> Box | None:
-    """``previous`` moved to where ``template`` correlates best nearby, or None when the
-    best correlation is below LEGACY_FOLLOW_MIN_CORRELATION."""
+    """``previous`` moved to where ``template`` (taken from a box as wide) correlates
+    best nearby, or None when the best correlation is below LEGACY_FOLLOW_MIN_CORRELATION."""
     height, width = gray.shape
+    step = _follow_step(previous)
     grow = round(previous.width * LEGACY_FOLLOW_MARGIN)
     left, top = max(0, previous.x - grow), max(0, previous.y - grow)
     right = min(width, previous.x + previous.width + grow)
     bottom = min(height, previous.y + previous.height + grow)
-    scale = LEGACY_FOLLOW_SIDE / previous.width
-    size = (round((right - left) * scale), round((bottom - top) * scale))
-    if size[0] < template.shape[1] or size[1] < template.shape[0]:
+    region = _blocks(gray, Box(left, top, right - left, bottom - top), step)
+    if region.shape[0] < template.shape[0] or region.shape[1] < template.shape[1]:
         return None
-    region = cv2.resize(gray[top:bottom, left:right], size, interpolation=cv2.INTER_AREA)
-    scores = cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED)
+    scores = np.asarray(cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED), np.float64)
     _, best, _, (x, y) = cv2.minMaxLoc(scores)
     if not best >= LEGACY_FOLLOW_MIN_CORRELATION:
         return None
-    moved = Box(left + round(x / scale), top + round(y / scale), previous.width, previous.height)
+    # the region was trimmed by (its size mod step) // 2 on the left and at the top
+    x0 = left + ((right - left) % step) // 2
+    y0 = top + ((bottom - top) % step) // 2
+    # the template too, inside the face box
+    x0 -= (previous.width % step) // 2
+    y0 -= (previous.height % step) // 2
+    dx, dy = _peak_offset(scores[y, :], x), _peak_offset(scores[:, x], y)
+    moved = Box(x0 + round((x + dx) * step), y0 + round((y + dy) * step), *previous[2:])
     return clip_box(moved, width, height)
+
+
+def _peak_offset(scores: Floats, at: int) -> float:
+    """Where the parabola through the scores at ``at - 1``, ``at`` and ``at + 1`` peaks,
+    relative to ``at`` (0 at an edge or on a flat top)."""
+    if at == 0 or at == len(scores) - 1:
+        return 0.0
+    left, centre, right = (float(value) for value in scores[at - 1 : at + 2])
+    curvature = left - 2.0 * centre + right
+    return 0.0 if curvature >= 0.0 else max(-0.5, min(0.5, (left - right) / (2.0 * curvature)))
 
 
 def eye_region_changed(thumbnail: Floats, reference: Floats) -> bool:

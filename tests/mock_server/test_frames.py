@@ -43,8 +43,8 @@ def test_follow_face_moves_the_box_with_the_face(dx: int, dy: int) -> None:
     moved = np.roll(gray, (dy, dx), axis=(0, 1))
     followed = follow_face(moved, face, follow_template(gray, face))
     assert followed is not None
-    # one pixel of the template is face.width / LEGACY_FOLLOW_SIDE pixels of the frame
-    tolerance = face.width / frames.LEGACY_FOLLOW_SIDE
+    # the follower places the box to a block of pixels
+    tolerance = face.width // frames.LEGACY_FOLLOW_SIDE
     assert abs(followed.x - (face.x + dx)) <= tolerance
     assert abs(followed.y - (face.y + dy)) <= tolerance
     assert (followed.width, followed.height) == (face.width, face.height)
