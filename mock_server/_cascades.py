@@ -210,6 +210,11 @@ def _inside(box: Box, region: Box) -> bool:
     )
 
 
+def in_upper_half(box: Box, face: Box) -> bool:
+    """Whether ``box`` lies inside the upper half of ``face``, where eyes are looked for."""
+    return _inside(box, Box(face.x, face.y, face.width, face.height // 2))
+
+
 def _rescale(box: Box, scale: float, width: int, height: int) -> Box:
     x = min(width - 1, round(box.x / scale))
     y = min(height - 1, round(box.y / scale))
@@ -226,7 +231,7 @@ def find_open_eye(gray: Gray, face: Box, *, near: Eye | None = None) -> Eye | No
     searched when that finds nothing, with the plain eye cascade and, when it finds none,
     the eyeglasses cascade.
     """
-    if near is not None and _inside(near.box, Box(face.x, face.y, face.width, face.height // 2)):
+    if near is not None and in_upper_half(near.box, face):
         tracked = _search_around(
             gray,
             near.box,

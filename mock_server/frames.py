@@ -24,6 +24,7 @@ from mock_server._cascades import (
     Eye,
     detect_faces,
     find_open_eye,
+    in_upper_half,
 )
 from mock_server.analysis import Tuning
 from mock_server.blink import BlinkTracker
@@ -43,14 +44,14 @@ LEGACY_STILL_SIDE: Final = 16
 LEGACY_STILL_DIFF: Final = 2.5
 # When the face region is not still, the face is first followed by correlation: the face
 # as it was where it was last searched for, averaged in square blocks so that it is
-# LEGACY_FOLLOW_SIDE to 2 * LEGACY_FOLLOW_SIDE blocks wide (or in single pixels, when
-# smaller), is slid over the preceding box grown by LEGACY_FOLLOW_MARGIN of its width on
+# FOLLOW_SIDE to 2 * FOLLOW_SIDE blocks wide (or in single pixels, when
+# smaller), is slid over the preceding box grown by FOLLOW_MARGIN of its width on
 # every side, in the same blocks; the box moves to the best place (refined between blocks
 # by a parabola through the scores) when the normalised correlation there is at least
-# LEGACY_FOLLOW_MIN_CORRELATION, else the face is searched for around it.
-LEGACY_FOLLOW_SIDE: Final = 32
-LEGACY_FOLLOW_MARGIN: Final = 0.25
-LEGACY_FOLLOW_MIN_CORRELATION: Final = 0.9
+# FOLLOW_MIN_CORRELATION, else the face is searched for around it.
+FOLLOW_SIDE: Final = 32
+FOLLOW_MARGIN: Final = 0.25
+FOLLOW_MIN_CORRELATION: Final = 0.9
 # The eye state is examined again only when the eye region changed: the upper half of that
 # thumbnail differs from the one of the frame whose eyes were last examined by
 # LEGACY_EYES_DIFF gray levels or more in some cell, once the mean difference (a change of
@@ -93,8 +94,8 @@ def face_thumbnail(gray: Gray, face: Box) -> Floats:
 
 def _follow_step(face: Box) -> int:
     """The follower works on blocks of this many pixels squared: the face is at least
-    LEGACY_FOLLOW_SIDE blocks wide."""
-    return max(1, face.width // LEGACY_FOLLOW_SIDE)
+    FOLLOW_SIDE blocks wide."""
+    return max(1, face.width // FOLLOW_SIDE)
 
 
 def _blocks(gray: Gray, box: Box, step: int) -> Gray:
@@ -104,16 +105,17 @@ def _blocks(gray: Gray, box: Box, step: int) -> Gray:
 
 
 def follow_template(gray: Gray, face: Box) -> Gray:
-    """The face as :func:`follow_face` looks for it, in blocks (see _follow_step)."""
+    """A face or an eye as :func:`follow` looks for it, in blocks (see _follow_step)."""
     return _blocks(gray, face, _follow_step(face))
 
 
-def follow_face(gray: Gray, previous: Box, template: Gray) -> Box | None:
-    """``previous`` moved to where ``template`` (taken from a box as wide) correlates
-    best nearby, or None when the best correlation is below LEGACY_FOLLOW_MIN_CORRELATION."""
+def follow(gray: Gray, previous: Box, template: Gray) -> Box | None:
+    """``previous`` (a face or an eye) moved to where ``template`` (taken from a box as
+    wide) correlates best nearby, or None when the best correlation is below
+    FOLLOW_MIN_CORRELATION."""
     height, width = gray.shape
     step = _follow_step(previous)
-    grow = round(previous.width * LEGACY_FOLLOW_MARGIN)
+    grow = round(previous.width * FOLLOW_MARGIN)
     left, top = max(0, previous.x - grow), max(0, previous.y - grow)
     right = min(width, previous.x + previous.width + grow)
     bottom = min(height, previous.y + previous.height + grow)
@@ -122,7 +124,7 @@ def follow_face(gray: Gray, previous: Box, template: Gray) -> Box | None:
         return None
     scores = np.asarray(cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED), np.float64)
     _, best, _, (x, y) = cv2.minMaxLoc(scores)
-    if not best >= LEGACY_FOLLOW_MIN_CORRELATION:
+    if not best >= FOLLOW_MIN_CORRELATION:
         return None
     # the region was trimmed by (its size mod step) // 2 on the left and at the top
     x0 = left + ((right - left) % step) // 2
@@ -182,33 +184,50 @@ DENSE_BACKLOG: Final = 8
 
 
 class EyeFollower:
-    """The eye state of consecutive frames in a given face box, searched again only when
-    the eye region changed; the search starts around the open eye last found, also in a
-    new face box (when it lies inside it)."""
+    """The eye state of consecutive frames of one face, looked at again only when the eye
+    region changed (see LEGACY_EYES_DIFF). An open eye is followed by correlation with
+    the eye as the cascades last found it (see FOLLOW_MIN_CORRELATION): while it is found
+    that way it is open, and the cascades are not run. Otherwise the cascades search
+    around the open eye last found, then the whole upper half of the face."""
 
     def __init__(self) -> None:
         self._reference: Floats | None = None
-        self._eye: Eye | None = None
+        self._eye: Eye | None = None  # the open eye last found
+        self._template: Gray | None = None  # that eye where the cascades last found it
         self._open: bool | None = None
 
     def reset(self, *, keep_eye: bool) -> None:
-        """Forget the eye region (a new face box); the open eye last found is kept as the
-        start of the next search when ``keep_eye``."""
+        """Forget the eye region (a new face box, or none); the open eye last found is
+        kept as the start of the next search when ``keep_eye``."""
         self._reference = self._open = None
         if not keep_eye:
-            self._eye = None
+            self._eye = self._template = None
 
-    def eyes_open(self, gray: Gray, face: Box) -> bool:
-        thumbnail = face_thumbnail(gray, face)
+    def eyes_open(self, gray: Gray, face: Box, thumbnail: Floats | None = None) -> bool:
+        """Whether the eyes of ``face`` are open (``thumbnail``: its face_thumbnail)."""
+        if thumbnail is None:
+            thumbnail = face_thumbnail(gray, face)
         if (
             self._open is None
             or self._reference is None
             or eye_region_changed(thumbnail, self._reference)
         ):
             self._reference = thumbnail
-            self._eye = find_open_eye(gray, face, near=self._eye)
-            self._open = self._eye is not None
+            self._open = self._look(gray, face)
         return self._open
+
+    def _look(self, gray: Gray, face: Box) -> bool:
+        eye, template = self._eye, self._template
+        if eye is not None and template is not None and in_upper_half(eye.box, face):
+            moved = follow(gray, eye.box, template)
+            if moved is not None and in_upper_half(moved, face):
+                self._eye = Eye(moved, eye.cascade)
+                return True
+        found = find_open_eye(gray, face, near=eye)
+        if found is None:
+            return False
+        self._eye, self._template = found, follow_template(gray, found.box)
+        return True
 
 
 def run_sampled(
@@ -321,8 +340,7 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
     previous: Box | None = None
     reference: Floats | None = None  # thumbnail of the face where it was last searched for
     template: Gray | None = None  # the face followed by correlation, from the same frame
-    eyes_reference: Floats | None = None  # face thumbnail where the eyes were last examined
-    eye: Eye | None = None  # the open eye last found
+    eyes = EyeFollower()
     eyes_are_open: bool | None = None
     cues_of: Future[Findings] | None = None  # the latest measured frame of this face
     cues_on_small_face = False
@@ -341,7 +359,7 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
                     change = float(np.mean(np.abs(thumbnail - reference)))
                     keep = previous if change < LEGACY_STILL_DIFF else None
                     if keep is None and template is not None:
-                        followed = keep = follow_face(gray, previous, template)
+                        followed = keep = follow(gray, previous, template)
             if full_search is not None:
                 faces = full_search.result()
             else:
@@ -349,18 +367,15 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
             own = False
             previous = faces[0] if len(faces) == 1 else None
             if previous is None:
-                reference = template = eyes_reference = eye = eyes_are_open = cues_of = None
+                reference = template = eyes_are_open = cues_of = None
+                eyes.reset(keep_eye=False)
             else:
                 if keep is None:  # searched for
                     thumbnail = reference = face_thumbnail(gray, previous)
                     template = follow_template(gray, previous)
                 elif keep is followed:
                     thumbnail = face_thumbnail(gray, previous)
-                assert thumbnail is not None
-                if eyes_reference is None or eye_region_changed(thumbnail, eyes_reference):
-                    eyes_reference = thumbnail
-                    eye = find_open_eye(gray, previous, near=eye)
-                    eyes_are_open = eye is not None
+                eyes_are_open = eyes.eyes_open(gray, previous, thumbnail)
                 signature = frame.index < signatures
                 if (
                     cues_of is None

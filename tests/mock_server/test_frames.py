@@ -18,7 +18,7 @@ from mock_server._cascades import Box, detect_faces
 from mock_server.frames import (
     LEGACY_CUES_EVERY,
     FrameRun,
-    follow_face,
+    follow,
     follow_template,
     run_legacy,
 )
@@ -37,24 +37,24 @@ def _face(gray: Pixels) -> Box:
 
 
 @pytest.mark.parametrize(("dx", "dy"), [(0, 0), (9, 0), (-7, 5), (4, -11)], ids=str)
-def test_follow_face_moves_the_box_with_the_face(dx: int, dy: int) -> None:
+def test_follow_moves_the_box_with_the_face(dx: int, dy: int) -> None:
     gray = _first_frame("genuine_video")
     face = _face(gray)
     moved = np.roll(gray, (dy, dx), axis=(0, 1))
-    followed = follow_face(moved, face, follow_template(gray, face))
+    followed = follow(moved, face, follow_template(gray, face))
     assert followed is not None
     # the follower places the box to a block of pixels
-    tolerance = face.width // frames.LEGACY_FOLLOW_SIDE
+    tolerance = face.width // frames.FOLLOW_SIDE
     assert abs(followed.x - (face.x + dx)) <= tolerance
     assert abs(followed.y - (face.y + dy)) <= tolerance
     assert (followed.width, followed.height) == (face.width, face.height)
 
 
-def test_follow_face_gives_up_where_the_face_is_gone() -> None:
+def test_follow_gives_up_where_the_face_is_gone() -> None:
     gray = _first_frame("genuine_video")
     face = _face(gray)
     noise = np.random.default_rng(7).integers(0, 256, gray.shape, dtype=np.uint8)
-    assert follow_face(noise, face, follow_template(gray, face)) is None
+    assert follow(noise, face, follow_template(gray, face)) is None
 
 
 def _legacy_run(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[FrameRun, list[int]]:
@@ -81,10 +81,10 @@ def test_legacy_measures_the_cues_every_tenth_frame_and_carries_them(
     # frames 0, 1 and 2 give facematch signatures; then every tenth frame
     expected = sorted({0, 1, 2} | set(range(0, run.total_frames, LEGACY_CUES_EVERY)))
     assert len(measured) == len(expected)
-    for index, findings in enumerate(run.findings):
+    for index, item in enumerate(run.findings):
         source = max(measured_index for measured_index in expected if measured_index <= index)
-        assert findings.cues == run.findings[source].cues, index
-        assert (findings.signature is not None) == (index < 3), index
+        assert item.cues == run.findings[source].cues, index
+        assert (item.signature is not None) == (index < 3), index
 
 
 def _clip_with_a_gap(gap: range, total: int) -> bytes:
