@@ -125,6 +125,8 @@ Builder = Callable[[_Compiler, Any, Mapping[str, Any], Resolver[Any]], Check]
 
 def _type(c: _Compiler, value: Any, schema: Mapping[str, Any], r: Resolver[Any]) -> Check:
     names = [value] if isinstance(value, str) else list(value)
+    if not set(names) <= TYPES.keys():
+        raise Unsupported(f"type {value!r}")  # jsonschema raises UnknownType its own way
     tests = [TYPES[name] for name in names]
     return tests[0] if len(tests) == 1 else lambda x: any(test(x) for test in tests)
 

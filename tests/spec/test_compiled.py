@@ -234,6 +234,7 @@ def test_a_schema_with_a_keyword_not_compiled_is_left_to_jsonschema() -> None:
     assert compile_schema({"type": "integer", "multipleOf": 3}, resolver) is None
     assert compile_schema({"$id": "urn:other", "type": "string"}, resolver) is None
     assert compile_schema({"$ref": "urn:nowhere#/x"}, resolver) is None
+    assert compile_schema({"type": "decimal"}, resolver) is None
     assert compile_schema({"type": "integer", "title": "t", "x-minimum": 1}, resolver) is not None
 
 
