@@ -321,8 +321,14 @@ class Invariant:
         body = _answer(response)
         if body is None:
             return None
+        return self._judge(Submission.of(request), body, request, response, url)
+
+    def _judge(
+        self, submission: Submission, body: Body, request: Request, response: Response, url: str
+    ) -> InvariantViolation | None:
+        """``check`` once the answer is read (``body``) and the request too (``submission``)."""
         try:
-            problems = self.problems(Submission.of(request), request.api, body)
+            problems = self.problems(submission, request.api, body)
         except BodyShapeError:
             return None
         if not problems:
@@ -348,8 +354,13 @@ def check_invariants(
     url: str = "",
     invariants: Iterable[Invariant] = INVARIANTS,
 ) -> list[InvariantViolation]:
-    """Every violation of ``invariants`` (all of them by default) in one answer."""
-    found = (item.check(request, response, url=url) for item in invariants)
+    """Every violation of ``invariants`` (all of them by default) in one answer: each
+    ``Invariant.check``, with the answer and the request read once for all of them."""
+    body = _answer(response)
+    if body is None:
+        return []
+    submission = Submission.of(request)
+    found = (item._judge(submission, body, request, response, url) for item in invariants)
     return [violation for violation in found if violation is not None]
 
 

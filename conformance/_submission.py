@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import spec
 from conformance._models import Request
+
+
+@functools.cache
+def _defaults() -> dict[str, str]:
+    """The tuning fields' defaults, as the spec states them (read once; copied by users)."""
+    return {
+        name: item.default
+        for name, item in spec.tuning_fields().items()
+        if item.default is not None
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +58,7 @@ class Submission:
     @property
     def values(self) -> dict[str, str]:
         """Every tuning value in effect: the request's, or the default."""
-        effective = {
-            name: item.default
-            for name, item in spec.tuning_fields().items()
-            if item.default is not None
-        }
+        effective = dict(_defaults())
         effective.update(self.tuning)
         return effective
 

@@ -109,6 +109,7 @@ def run_proxy(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="warning",
+        access_log=False,  # its lines are INFO, below the level: not even formatted
         server_header=False,
         date_header=False,
     )

@@ -144,9 +144,9 @@ class ContractProxy:
                 if message["type"] == "http.disconnect":
                     raise ClientGone()
                 chunk = message.get("body", b"")
-                reader.feed(chunk)
                 if chunk:
-                    yield chunk
+                    yield chunk  # forwarded first, read while the upstream receives it
+                reader.feed(chunk)
                 if not message.get("more_body", False):
                     body_done.append(time.perf_counter())
                     if checked:  # read while the upstream works on the answer
@@ -240,7 +240,9 @@ class ContractProxy:
             "answered": out_status,
             "violations": [v.as_dict() for v in client + server],
         }
-        LOG.log(logging.WARNING if server or client else logging.INFO, json.dumps(entry))
+        level = logging.WARNING if server or client else logging.INFO
+        if LOG.isEnabledFor(level):
+            LOG.log(level, json.dumps(entry))
         if self.recorder is not None:
             self.recorder.store_media(form)
             self.recorder.write(

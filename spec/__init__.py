@@ -26,6 +26,7 @@ from spec._validation import (
     request_branches,
     response_errors,
     response_schema_name,
+    schema_conforms,
     schema_validator,
 )
 from spec._views import VIEWS, view
@@ -46,6 +47,7 @@ __all__ = [
     "resolve",
     "response_errors",
     "response_schema_name",
+    "schema_conforms",
     "schema_validator",
     "spec_json",
     "spec_text",
