@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -53,6 +54,8 @@ class Upstream:
                 transport=self._transport,
                 timeout=self._timeout,
                 limits=self._limits,
+                # the client is shared by every proxied client: it must keep no cookie
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
             )
         return self._client
 

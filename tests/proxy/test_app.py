@@ -267,3 +267,30 @@ def test_an_answer_too_large_to_check_is_streamed_on_and_reported(auth: dict[str
     assert answer.content == b"x" * (9 * 1024 * 1024)
     assert checks(answer) == {"PROXY"}
     assert proxy.report.flagged(SERVER) == {"PROXY"}
+
+
+def test_cookies_an_upstream_sets_are_not_sent_on_with_other_requests() -> None:
+    seen: list[str | None] = []
+
+    async def cookie_setter(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body", False):
+            pass
+        headers = dict(scope["headers"])
+        seen.append(headers.get(b"cookie", b"").decode() or None)
+        answer = [(b"set-cookie", b"session=one-client; Path=/"), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 204, "headers": answer})
+        await send({"type": "http.response.body", "body": b""})
+
+    proxy = proxy_for(cookie_setter)
+
+    async def get_thrice() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=proxy)
+        async with httpx.AsyncClient(transport=transport, base_url="http://p") as http:
+            first = await http.get("/healthz")
+            http.cookies.clear()  # a second client, with no cookie of its own
+            second = await http.get("/healthz")
+            return [first, second, await http.get("/healthz", headers={"cookie": "mine=1"})]
+
+    first, *_ = asyncio.run(get_thrice())
+    assert first.headers["set-cookie"] == "session=one-client; Path=/"  # passed to the client
+    assert seen == [None, None, "mine=1"]  # the upstream sees each client's own cookies only
