@@ -96,7 +96,8 @@ class Picture:
 
     A large JPEG still is held ``reduction`` times smaller than its own size (see
     :data:`JPEG_REDUCTIONS`), with the file it came from, so that :meth:`detail` can
-    decode it again less reduced where a stage needs more pixels of a face.
+    decode it again less reduced where a stage needs more pixels of a face; the part it
+    cuts from that decode keeps its ``reduction`` and has no file.
     """
 
     bgr: Pixels
@@ -120,26 +121,29 @@ class Picture:
         return x, y, width, height
 
     def detail(self, region: Region, min_width: int) -> tuple[Picture, Region]:
-        """A copy in which ``region`` (of these pixels) is at least ``min_width`` pixels
-        wide, and the region there: this picture when it already is, or has no finer
-        copy; else the file decoded again by the largest smaller reduction that gives it
-        (at full size at most)."""
+        """Pixels of ``region`` (of this picture) in which it is at least ``min_width``
+        pixels wide, and the region there: this picture when it already is, or has no
+        finer copy; else that region alone, cut from the file decoded again by the
+        largest smaller reduction that gives it (at full size at most)."""
         finer = self.reduction
         while finer > 1 and region[2] * self.reduction < min_width * finer:
             finer //= 2
         if finer == self.reduction or self.source is None:
             return self, region
+        factor = self.reduction // finer
+        scaled = (region[0] * factor, region[1] * factor, region[2] * factor, region[3] * factor)
         try:
-            picture = _decode_with_pillow(
-                self.source, "jpeg", sys.maxsize, lambda size: finer, self.is_grayscale
+            crop = _decode_with_pillow(
+                self.source,
+                "jpeg",
+                sys.maxsize,
+                lambda size: finer,
+                is_grayscale=self.is_grayscale,
+                region=scaled,
             )
         except Exception:  # the file decoded once: keep the copy at hand (not expected)
             return self, region
-        factor = self.reduction // picture.reduction
-        x, y, width, height = (int(value) * factor for value in region)
-        x, y = min(x, picture.width - 1), min(y, picture.height - 1)
-        width, height = min(width, picture.width - x), min(height, picture.height - y)
-        return picture, (x, y, max(1, width), max(1, height))
+        return crop, (0, 0, crop.width, crop.height)
 
 
 Still = Picture
@@ -267,8 +271,12 @@ def _decode_with_pillow(
     kind: str,
     max_pixels: int,
     reduction: Callable[[tuple[int, int]], int],
+    *,
     is_grayscale: bool | None = None,
+    region: Region | None = None,
 ) -> Picture:
+    """The picture upright, decoded reduced by ``reduction(size)`` (a JPEG only), or only
+    ``region`` of it (upright pixels at that reduction, cut before it is turned)."""
     with Image.open(io.BytesIO(data), formats=[kind.upper()]) as opened:
         _check_image_pixels(opened.size, max_pixels)  # the file's own size
         factor = reduction(opened.size) if kind == "jpeg" else 1
@@ -277,12 +285,72 @@ def _decode_with_pillow(
             drafted = opened.draft(None, (max(1, width // factor), max(1, height // factor)))
             factor = round(width / drafted[1][2]) if drafted is not None else 1
         opened.load()
-        upright = opened.getexif().get(_EXIF_ORIENTATION, 1) in (0, 1)
+        orientation = opened.getexif().get(_EXIF_ORIENTATION, 1)
+        if region is not None:
+            turn = _EXIF_TURNS.get(orientation)
+            cut = opened.crop(_stored_box(region, opened.size, turn))
+            part = _picture_of(cut if turn is None else cut.transpose(turn), is_grayscale)
+            return replace(part, reduction=factor)
         # exif_transpose copies even an upright picture: skipped then (12 MP: 36 MB)
-        picture = _picture_of(opened if upright else ImageOps.exif_transpose(opened), is_grayscale)
+        upright = opened if orientation in (0, 1) else ImageOps.exif_transpose(opened)
+        picture = _picture_of(upright, is_grayscale)
     if factor == 1:
         return picture
     return replace(picture, reduction=factor, source=data)
+
+
+# EXIF orientation -> the transposition that shows the picture upright (as exif_transpose)
+_EXIF_TURNS: Final = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _stored_box(
+    region: Region, size: tuple[int, int], turn: Image.Transpose | None
+) -> tuple[int, int, int, int]:
+    """The (left, top, right, bottom) box of the stored pixels that ``turn`` shows as
+    ``region`` of the upright picture, within the stored ``size``."""
+    width, height = size
+    upright = (height, width) if turn in _SWAPPING_TURNS else (width, height)
+    x, y = min(max(0, region[0]), upright[0] - 1), min(max(0, region[1]), upright[1] - 1)
+    right = min(upright[0], x + max(1, region[2])) - 1
+    bottom = min(upright[1], y + max(1, region[3])) - 1
+    corners = [_stored_pixel(u, v, size, turn) for u, v in ((x, y), (right, bottom))]
+    xs, ys = [corner[0] for corner in corners], [corner[1] for corner in corners]
+    return min(xs), min(ys), max(xs) + 1, max(ys) + 1
+
+
+_SWAPPING_TURNS: Final = frozenset(
+    {
+        Image.Transpose.TRANSPOSE,
+        Image.Transpose.TRANSVERSE,
+        Image.Transpose.ROTATE_90,
+        Image.Transpose.ROTATE_270,
+    }
+)
+
+
+def _stored_pixel(
+    u: int, v: int, size: tuple[int, int], turn: Image.Transpose | None
+) -> tuple[int, int]:
+    """The stored pixel shown at (u, v) of the upright picture."""
+    width, height = size
+    return {
+        None: (u, v),
+        Image.Transpose.FLIP_LEFT_RIGHT: (width - 1 - u, v),
+        Image.Transpose.ROTATE_180: (width - 1 - u, height - 1 - v),
+        Image.Transpose.FLIP_TOP_BOTTOM: (u, height - 1 - v),
+        Image.Transpose.TRANSPOSE: (v, u),
+        Image.Transpose.ROTATE_270: (v, height - 1 - u),
+        Image.Transpose.TRANSVERSE: (width - 1 - v, height - 1 - u),
+        Image.Transpose.ROTATE_90: (width - 1 - v, u),
+    }[turn]
 
 
 def _picture_of(image: Image.Image, is_grayscale: bool | None = None) -> Picture:

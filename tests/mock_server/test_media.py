@@ -5,6 +5,7 @@ import io
 import threading
 import time
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -264,16 +265,40 @@ def test_a_gray_large_jpeg_stays_grayscale_at_every_reduction() -> None:
 def test_detail_decodes_the_file_again_where_a_region_is_too_narrow(width: int, finer: int) -> None:
     picture = decode_image(large_still((4032, 3024), 1.0))
     assert picture.reduction == 4
-    detailed, region = picture.detail((100, 50, width, width), 128)
-    assert detailed.reduction == finer
-    factor = 4 // finer
-    assert region == (100 * factor, 50 * factor, width * factor, width * factor)
-    assert (detailed.width, detailed.height) == (4032 // finer, 3024 // finer)
+    x, y = 460, 330
+    detailed, region = picture.detail((x, y, width, width), 128)
     if finer == 4:
-        assert detailed is picture
-    # the finer copy shows the same scene
-    back = detailed.gray[::factor, ::factor][: picture.height, : picture.width]
-    assert float(np.abs(back.astype(int) - picture.gray.astype(int)).mean()) < 4.0
+        assert (detailed, region) == (picture, (x, y, width, width))
+        return
+    factor = 4 // finer
+    side = width * factor
+    assert detailed.reduction == finer
+    assert region == (0, 0, side, side)
+    assert detailed.bgr.shape == (side, side, 3) and detailed.gray.shape == (side, side)
+    # the same part of the scene, with more pixels
+    back = cv2.resize(detailed.gray, (width, width), interpolation=cv2.INTER_AREA)
+    here = picture.gray[y : y + width, x : x + width]
+    assert float(np.abs(back.astype(int) - here.astype(int)).mean()) < 3.0
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("reduction", [1, 2, 4])
+def test_a_region_cut_before_turning_is_that_region_of_the_turned_picture(
+    orientation: int, reduction: int
+) -> None:
+    pixels = np.random.default_rng(orientation).integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=95, exif=exif)
+    data = buffer.getvalue()
+    whole = media._decode_with_pillow(data, "jpeg", 10**9, lambda size: reduction)
+    assert whole.reduction == reduction
+    for x, y, width, height in ((10, 20, 30, 40), (0, 0, 5, 5), (whole.width - 7, 3, 50, 9)):
+        cut = media._decode_with_pillow(
+            data, "jpeg", 10**9, lambda size: reduction, region=(x, y, width, height)
+        )
+        assert np.array_equal(cut.bgr, whole.bgr[y : y + height, x : x + width])
 
 
 def test_detail_of_a_picture_at_full_size_is_itself() -> None:
