@@ -160,11 +160,12 @@ def large_still(
     gray: bool = False,
     orientation: int = 1,
     subsampling: int = 2,
+    progressive: bool = False,
 ) -> bytes:
     """A JPEG of ``size`` (upright) with the corpus's genuine still, its face 207 px wide,
     scaled by ``face_scale`` at the centre of a plain wall; stored turned a quarter to the
     left with EXIF orientation 6 when ``orientation`` is 6; 4:2:0 chroma unless
-    ``subsampling`` is 0 (4:4:4)."""
+    ``subsampling`` is 0 (4:4:4); baseline unless ``progressive``."""
     import fixtures
 
     with Image.open(fixtures.get("genuine_still").path) as still:
@@ -180,5 +181,7 @@ def large_still(
         stored = stored.rotate(90, expand=True)
         exif[0x0112] = 6
     buffer = io.BytesIO()
-    stored.save(buffer, "JPEG", quality=90, subsampling=subsampling, exif=exif)
+    stored.save(
+        buffer, "JPEG", quality=90, subsampling=subsampling, exif=exif, progressive=progressive
+    )
     return buffer.getvalue()

@@ -76,13 +76,14 @@ def pixel_digest(path: str) -> str:
 
 # Large JPEG stills, decoded reduced by libjpeg-turbo's scaled IDCTs (whose SIMD and C
 # code must agree): 1/8, 1/4 with a face small enough to be described on the full-size
-# decode, 1/2 in 4:4:4, gray, and EXIF-turned.
+# decode, 1/2 in 4:4:4, gray, EXIF-turned and progressive.
 LARGE_STILLS: dict[str, tuple[tuple[int, int], float, dict[str, Any]]] = {
     "eighth": ((6400, 4800), 3.0, {}),
     "quarter_small_face": ((4032, 3024), 1.0, {}),
     "half_444": ((2000, 1500), 0.6, {"subsampling": 0}),
     "quarter_gray": ((4032, 3024), 1.0, {"gray": True}),
     "quarter_turned": ((4032, 3024), 1.0, {"orientation": 6}),
+    "quarter_progressive": ((4032, 3024), 1.0, {"progressive": True}),
 }
 
 
