@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from mock_server._cascades import (
     FACE_MIN_ANALYSED_WIDTH,
@@ -19,9 +20,14 @@ from mock_server.analysis import (
     MULTIPLE_FACES,
     NO_FACE,
 )
-from mock_server.cues import Gray, attack_cues
+from mock_server.cues import SPECTRUM_SIDE, TEXTURE_SIDE, Gray, attack_cues
 from mock_server.facematch import face_signature
 from mock_server.media import Picture
+
+# The face is described on pixels where it is at least this wide (the cues' largest
+# working copy), or on the picture's own pixels: a still decoded reduced is decoded again
+# less reduced for a smaller face (see media.Picture.detail).
+DESCRIBED_FACE_WIDTH: Final = max(SPECTRUM_SIDE, TEXTURE_SIDE)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -32,7 +38,7 @@ class Findings:
     cues: dict[str, float]
     eyes_open: bool | None
     signature: Gray | None
-    face: Box | None = None  # the one face, when there is exactly one
+    face: Box | None = None  # the one face, when there is exactly one (picture's own pixels)
 
     @property
     def attack_score(self) -> float:
@@ -74,15 +80,17 @@ def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature:
     """With exactly one face, its cues and, if asked, the eye state and the signature."""
     if len(faces) != 1:
         return describe_faces(faces)
-    face, gray = faces[0], picture.gray
-    if face.width < FACE_MIN_ANALYSED_WIDTH:  # found, but too small to analyse
-        return Findings(1, {name: 0.0 for name in CUE_NAMES}, None, None, face)
+    own = Box(*picture.own_pixels(faces[0]))
+    if own.width < FACE_MIN_ANALYSED_WIDTH:  # found, but too small to analyse
+        return Findings(1, {name: 0.0 for name in CUE_NAMES}, None, None, own)
+    picture, region = picture.detail(faces[0], DESCRIBED_FACE_WIDTH)
+    face, gray = Box(*region), picture.gray
     return Findings(
         face_count=1,
         cues=attack_cues(picture.bgr, gray, face, is_grayscale=picture.is_grayscale),
         eyes_open=eyes_open(gray, face) if eyes else None,
         signature=face_signature(gray, face) if signature else None,
-        face=face,
+        face=own,
     )
 
 

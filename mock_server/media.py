@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import av
@@ -25,7 +26,10 @@ import numpy.typing as npt
 from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image, ImageOps
 
+from mock_server._cascades import FINE_DETECTION_SIDE
+
 Pixels = npt.NDArray[np.uint8]
+Region = tuple[int, int, int, int]  # x, y, width, height
 
 DEFAULT_MAX_IMAGE_PIXELS: Final = 40_000_000
 DEFAULT_MAX_VIDEO_FRAMES: Final = 3_000  # 100 s at 30 fps
@@ -39,6 +43,13 @@ DECODER_THREADING: Final = "NONE"
 # The colour check compares the channels on a grid of every GRAY_PROBE_STEP-th pixel
 # first: one difference there settles it without a full-frame comparison.
 GRAY_PROBE_STEP: Final = 16
+# A JPEG still is decoded reduced by its DCT (libjpeg's scaled IDCT, the same pixels on
+# every CPU) by the largest of these factors that leaves at least REDUCED_MIN_SIDE pixels
+# on its longest side: every face search still has the copy it works on (the fine one is
+# FINE_DETECTION_SIDE pixels on the longest side), and nothing full-size is decoded,
+# turned, converted or compared. A face's sizes are read back in the picture's own pixels.
+JPEG_REDUCTIONS: Final = (8, 4, 2)
+REDUCED_MIN_SIDE: Final = FINE_DETECTION_SIDE
 
 JPEG_MAGIC: Final = b"\xff\xd8\xff"
 PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
@@ -81,11 +92,19 @@ class MediaError(Exception):
 @dataclass(frozen=True, slots=True, eq=False)
 class Picture:
     """A decoded picture: BGR pixels, their gray levels, and whether it carries no colour
-    at all. Made by :func:`picture_from_bgr`."""
+    at all. Made by :func:`picture_from_bgr`.
+
+    A large JPEG still is held ``reduction`` times smaller than its own size (see
+    :data:`JPEG_REDUCTIONS`), with the file it came from, so that :meth:`detail` can
+    decode it again less reduced where a stage needs more pixels of a face; the part it
+    cuts from that decode keeps its ``reduction`` and has no file.
+    """
 
     bgr: Pixels
     gray: Pixels
     is_grayscale: bool
+    reduction: int = 1
+    source: bytes | None = field(default=None, repr=False)
 
     @property
     def width(self) -> int:
@@ -94,6 +113,37 @@ class Picture:
     @property
     def height(self) -> int:
         return int(self.bgr.shape[0])
+
+    def own_pixels(self, region: Region) -> Region:
+        """``region`` of these pixels in the picture's own (full-size) pixels."""
+        scale = self.reduction
+        x, y, width, height = (int(value) * scale for value in region)
+        return x, y, width, height
+
+    def detail(self, region: Region, min_width: int) -> tuple[Picture, Region]:
+        """Pixels of ``region`` (of this picture) in which it is at least ``min_width``
+        pixels wide, and the region there: this picture when it already is, or has no
+        finer copy; else that region alone, cut from the file decoded again by the
+        largest smaller reduction that gives it (at full size at most)."""
+        finer = self.reduction
+        while finer > 1 and region[2] * self.reduction < min_width * finer:
+            finer //= 2
+        if finer == self.reduction or self.source is None:
+            return self, region
+        factor = self.reduction // finer
+        scaled = (region[0] * factor, region[1] * factor, region[2] * factor, region[3] * factor)
+        try:
+            crop = _decode_with_pillow(
+                self.source,
+                "jpeg",
+                sys.maxsize,
+                lambda size: finer,
+                is_grayscale=self.is_grayscale,
+                region=scaled,
+            )
+        except Exception:  # the file decoded once: keep the copy at hand (not expected)
+            return self, region
+        return crop, (0, 0, crop.width, crop.height)
 
 
 Still = Picture
@@ -184,7 +234,7 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS) -> 
     if size is not None:
         _check_image_pixels(size, max_pixels)
     try:
-        return _decode_with_pillow(data, kind, max_pixels)
+        return _decode_with_pillow(data, kind, max_pixels, _reduction)
     except MediaError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -207,23 +257,111 @@ def _check_image_pixels(size: tuple[int, int], max_pixels: int) -> None:
         )
 
 
-def _decode_with_pillow(data: bytes, kind: str, max_pixels: int) -> Picture:
+def _reduction(size: tuple[int, int]) -> int:
+    """The DCT reduction of a JPEG of ``size``: see :data:`JPEG_REDUCTIONS`."""
+    longest = max(size)
+    for factor in JPEG_REDUCTIONS:
+        if -(-longest // factor) >= REDUCED_MIN_SIDE:  # libjpeg rounds the sides up
+            return factor
+    return 1
+
+
+def _decode_with_pillow(
+    data: bytes,
+    kind: str,
+    max_pixels: int,
+    reduction: Callable[[tuple[int, int]], int],
+    *,
+    is_grayscale: bool | None = None,
+    region: Region | None = None,
+) -> Picture:
+    """The picture upright, decoded reduced by ``reduction(size)`` (a JPEG only), or only
+    ``region`` of it (upright pixels at that reduction, cut before it is turned)."""
     with Image.open(io.BytesIO(data), formats=[kind.upper()]) as opened:
-        _check_image_pixels(opened.size, max_pixels)
+        _check_image_pixels(opened.size, max_pixels)  # the file's own size
+        factor = reduction(opened.size) if kind == "jpeg" else 1
+        if factor > 1:
+            width, height = opened.size
+            drafted = opened.draft(None, (max(1, width // factor), max(1, height // factor)))
+            factor = round(width / drafted[1][2]) if drafted is not None else 1
         opened.load()
-        upright = opened.getexif().get(_EXIF_ORIENTATION, 1) in (0, 1)
+        orientation = opened.getexif().get(_EXIF_ORIENTATION, 1)
+        if region is not None:
+            turn = _EXIF_TURNS.get(orientation)
+            cut = opened.crop(_stored_box(region, opened.size, turn))
+            part = _picture_of(cut if turn is None else cut.transpose(turn), is_grayscale)
+            return replace(part, reduction=factor)
         # exif_transpose copies even an upright picture: skipped then (12 MP: 36 MB)
-        return _picture_of(opened if upright else ImageOps.exif_transpose(opened))
+        upright = opened if orientation in (0, 1) else ImageOps.exif_transpose(opened)
+        picture = _picture_of(upright, is_grayscale)
+    if factor == 1:
+        return picture
+    return replace(picture, reduction=factor, source=data)
 
 
-def _picture_of(image: Image.Image) -> Picture:
+# EXIF orientation -> the transposition that shows the picture upright (as exif_transpose)
+_EXIF_TURNS: Final = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _stored_box(
+    region: Region, size: tuple[int, int], turn: Image.Transpose | None
+) -> tuple[int, int, int, int]:
+    """The (left, top, right, bottom) box of the stored pixels that ``turn`` shows as
+    ``region`` of the upright picture, within the stored ``size``."""
+    width, height = size
+    upright = (height, width) if turn in _SWAPPING_TURNS else (width, height)
+    x, y = min(max(0, region[0]), upright[0] - 1), min(max(0, region[1]), upright[1] - 1)
+    right = min(upright[0], x + max(1, region[2])) - 1
+    bottom = min(upright[1], y + max(1, region[3])) - 1
+    corners = [_stored_pixel(u, v, size, turn) for u, v in ((x, y), (right, bottom))]
+    xs, ys = [corner[0] for corner in corners], [corner[1] for corner in corners]
+    return min(xs), min(ys), max(xs) + 1, max(ys) + 1
+
+
+_SWAPPING_TURNS: Final = frozenset(
+    {
+        Image.Transpose.TRANSPOSE,
+        Image.Transpose.TRANSVERSE,
+        Image.Transpose.ROTATE_90,
+        Image.Transpose.ROTATE_270,
+    }
+)
+
+
+def _stored_pixel(
+    u: int, v: int, size: tuple[int, int], turn: Image.Transpose | None
+) -> tuple[int, int]:
+    """The stored pixel shown at (u, v) of the upright picture."""
+    width, height = size
+    return {
+        None: (u, v),
+        Image.Transpose.FLIP_LEFT_RIGHT: (width - 1 - u, v),
+        Image.Transpose.ROTATE_180: (width - 1 - u, height - 1 - v),
+        Image.Transpose.FLIP_TOP_BOTTOM: (u, height - 1 - v),
+        Image.Transpose.TRANSPOSE: (v, u),
+        Image.Transpose.ROTATE_270: (v, height - 1 - u),
+        Image.Transpose.TRANSVERSE: (width - 1 - v, height - 1 - u),
+        Image.Transpose.ROTATE_90: (width - 1 - v, u),
+    }[turn]
+
+
+def _picture_of(image: Image.Image, is_grayscale: bool | None = None) -> Picture:
     gray_modes = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
     if image.mode in gray_modes:
         gray = np.asarray(image.convert("L"), dtype=np.uint8)
         bgr = np.asarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
         return picture_from_bgr(bgr, is_grayscale=True)
     rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.uint8)
-    return picture_from_bgr(np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), dtype=np.uint8))
+    bgr = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), dtype=np.uint8)
+    return picture_from_bgr(bgr, is_grayscale=is_grayscale)
 
 
 # --- videos -----------------------------------------------------------------------------

@@ -150,3 +150,38 @@ def error_problems(api: str, status: int, body: Any, code: str | None = None) ->
     if code is not None and not problems and body["detail"].get("code") != code:
         problems.append(f"detail.code is {body['detail'].get('code')!r}, expected {code!r}")
     return problems
+
+
+@functools.cache
+def large_still(
+    size: tuple[int, int],
+    face_scale: float,
+    *,
+    gray: bool = False,
+    orientation: int = 1,
+    subsampling: int = 2,
+    progressive: bool = False,
+) -> bytes:
+    """A JPEG of ``size`` (upright) with the corpus's genuine still, its face 207 px wide,
+    scaled by ``face_scale`` at the centre of a plain wall; stored turned a quarter to the
+    left with EXIF orientation 6 when ``orientation`` is 6; 4:2:0 chroma unless
+    ``subsampling`` is 0 (4:4:4); baseline unless ``progressive``."""
+    import fixtures
+
+    with Image.open(fixtures.get("genuine_still").path) as still:
+        face = still.convert("RGB").resize(
+            (round(still.width * face_scale), round(still.height * face_scale)),
+            Image.Resampling.LANCZOS,
+        )
+    canvas = Image.new("RGB", size, (118, 124, 130))
+    canvas.paste(face, ((size[0] - face.width) // 2, (size[1] - face.height) // 2))
+    stored = canvas.convert("L") if gray else canvas
+    exif = Image.Exif()
+    if orientation == 6:
+        stored = stored.rotate(90, expand=True)
+        exif[0x0112] = 6
+    buffer = io.BytesIO()
+    stored.save(
+        buffer, "JPEG", quality=90, subsampling=subsampling, exif=exif, progressive=progressive
+    )
+    return buffer.getvalue()

@@ -5,6 +5,7 @@ import io
 import threading
 import time
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -12,6 +13,7 @@ from PIL import Image
 import fixtures
 from mock_server import media
 from mock_server.media import MediaError, decode_image, open_video
+from tests.mock_server.helpers import large_still
 
 BROKEN_CODES = {
     "corrupt_jpeg": media.CORRUPT_IMAGE,
@@ -207,3 +209,99 @@ def test_a_frame_larger_than_the_budget_still_goes_through() -> None:
     limits = media.VideoLimits(decode_ahead_bytes=1)
     video = open_video(fixtures.get("genuine_video").read_bytes(), limits=limits)
     assert [frame.index for frame in video.frames()] == list(range(150))
+
+
+@pytest.mark.parametrize(
+    ("size", "reduction"),
+    [((1534, 1150), 1), ((1535, 1150), 2), ((4032, 3024), 4), ((3024, 4032), 4), ((6400, 4800), 8)],
+    ids=["1534-wide-full", "1535-wide-half", "12mp-quarter", "12mp-portrait", "31mp-eighth"],
+)
+def test_a_large_jpeg_is_decoded_reduced_by_its_dct(size: tuple[int, int], reduction: int) -> None:
+    picture = decode_image(large_still(size, 1.0))
+    assert picture.reduction == reduction
+    expected = tuple(-(-side // reduction) for side in size)
+    assert (picture.width, picture.height) == expected
+    assert max(expected) >= media.REDUCED_MIN_SIDE
+    assert picture.own_pixels((3, 5, 7, 9)) == tuple(value * reduction for value in (3, 5, 7, 9))
+
+
+def test_a_png_is_never_reduced() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4032, 3024), (90, 120, 150)).save(buffer, "PNG", compress_level=1)
+    picture = decode_image(buffer.getvalue())
+    assert (picture.reduction, picture.width, picture.height) == (1, 4032, 3024)
+
+
+def test_the_pixel_limit_holds_on_the_real_size_of_a_reduced_jpeg() -> None:
+    data = large_still((4032, 3024), 1.0)
+    assert decode_image(data, max_pixels=4032 * 3024).reduction == 4
+    with pytest.raises(MediaError) as caught:
+        decode_image(data, max_pixels=4032 * 3024 - 1)
+    assert caught.value.code == media.IMAGE_TOO_LARGE
+    assert "4032x3024" in caught.value.message
+
+
+def test_exif_orientation_is_applied_to_a_reduced_decode() -> None:
+    upright = decode_image(large_still((4032, 3024), 1.0))
+    turned = decode_image(large_still((4032, 3024), 1.0, orientation=6))
+    assert turned.reduction == 4
+    assert turned.bgr.shape == upright.bgr.shape
+    difference = np.abs(turned.gray.astype(int) - upright.gray.astype(int))
+    assert float(difference.mean()) < 2.0  # the same scene, upright (JPEG noise apart)
+
+
+def test_a_gray_large_jpeg_stays_grayscale_at_every_reduction() -> None:
+    picture = decode_image(large_still((4032, 3024), 1.0, gray=True))
+    assert picture.reduction == 4 and picture.is_grayscale
+    finer, _ = picture.detail((0, 0, 10, 10), 128)
+    assert finer.reduction == 1 and finer.is_grayscale
+
+
+@pytest.mark.parametrize(
+    ("width", "finer"),
+    [(128, 4), (127, 2), (64, 2), (63, 1), (16, 1)],
+    ids=["wide-enough", "just-under-so-half", "half", "just-under-half-so-full", "tiny"],
+)
+def test_detail_decodes_the_file_again_where_a_region_is_too_narrow(width: int, finer: int) -> None:
+    picture = decode_image(large_still((4032, 3024), 1.0))
+    assert picture.reduction == 4
+    x, y = 460, 330
+    detailed, region = picture.detail((x, y, width, width), 128)
+    if finer == 4:
+        assert (detailed, region) == (picture, (x, y, width, width))
+        return
+    factor = 4 // finer
+    side = width * factor
+    assert detailed.reduction == finer
+    assert region == (0, 0, side, side)
+    assert detailed.bgr.shape == (side, side, 3) and detailed.gray.shape == (side, side)
+    # the same part of the scene, with more pixels
+    back = cv2.resize(detailed.gray, (width, width), interpolation=cv2.INTER_AREA)
+    here = picture.gray[y : y + width, x : x + width]
+    assert float(np.abs(back.astype(int) - here.astype(int)).mean()) < 3.0
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("reduction", [1, 2, 4])
+def test_a_region_cut_before_turning_is_that_region_of_the_turned_picture(
+    orientation: int, reduction: int
+) -> None:
+    pixels = np.random.default_rng(orientation).integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=95, exif=exif)
+    data = buffer.getvalue()
+    whole = media._decode_with_pillow(data, "jpeg", 10**9, lambda size: reduction)
+    assert whole.reduction == reduction
+    for x, y, width, height in ((10, 20, 30, 40), (0, 0, 5, 5), (whole.width - 7, 3, 50, 9)):
+        cut = media._decode_with_pillow(
+            data, "jpeg", 10**9, lambda size: reduction, region=(x, y, width, height)
+        )
+        assert np.array_equal(cut.bgr, whole.bgr[y : y + height, x : x + width])
+
+
+def test_detail_of_a_picture_at_full_size_is_itself() -> None:
+    picture = decode_image(fixtures.get("genuine_still").read_bytes())
+    assert picture.reduction == 1 and picture.source is None
+    assert picture.detail((0, 0, 4, 4), 128) == (picture, (0, 0, 4, 4))

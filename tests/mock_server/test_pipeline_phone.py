@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from functools import cache
+from typing import Any
 
 import av
 import cv2
@@ -17,8 +18,10 @@ from PIL import Image
 from fixtures import _scene, _sources
 from fixtures._media import Actor
 from mock_server.analysis import Tuning
-from mock_server.media import Picture, open_video, picture_from_bgr, quarter_turns
+from mock_server.findings import examine
+from mock_server.media import Picture, decode_image, open_video, picture_from_bgr, quarter_turns
 from mock_server.pipeline import analyze
+from tests.mock_server.helpers import large_still
 
 Rgb = NDArray[np.uint8]
 SIZE = (640, 480)
@@ -210,3 +213,43 @@ def test_group_photo_is_several_faces(face: int) -> None:
     assert analysis.image is not None
     assert analysis.image.face_count == 4
     assert analysis.image.reasons == ("multiple_faces",)
+
+
+@pytest.mark.parametrize(
+    ("size", "face_scale", "options", "reasons"),
+    [
+        ((4032, 3024), 1.0, {}, ()),
+        ((4032, 3024), 1.0, {"orientation": 6}, ()),
+        ((4032, 3024), 1.0, {"gray": True}, ()),
+        ((4032, 3024), 1.0, {"progressive": True}, ()),
+        ((4032, 3024), 2.0, {}, ()),
+        ((2000, 1500), 0.6, {"subsampling": 0}, ()),
+        ((1600, 1200), 0.5, {}, ()),
+        ((1600, 1200), 0.3, {}, ("face_too_small",)),
+    ],
+    ids=[
+        "12mp-224px-face",
+        "12mp-exif-turned",
+        "12mp-gray",
+        "12mp-progressive",
+        "12mp-392px-face",
+        "3mp-444-132px-face",
+        "2mp-106px-face",
+        "2mp-60px-face-too-small",
+    ],
+)
+def test_large_jpeg_stills_decoded_reduced(
+    size: tuple[int, int], face_scale: float, options: dict[str, Any], reasons: tuple[str, ...]
+) -> None:
+    """Decoded reduced by the DCT, a large still keeps its answers: the face's width is
+    read in the picture's own pixels (207 px scaled here), and its cues are measured on
+    a decode where it is at least DESCRIBED_FACE_WIDTH pixels wide."""
+    picture = decode_image(large_still(size, face_scale, **options))
+    assert picture.reduction > 1
+    findings = examine(picture, eyes=False, signature=False)
+    assert findings.face is not None
+    assert abs(findings.face.width - 207 * face_scale) <= 0.15 * 207 * face_scale
+    analysis = analyze(image=picture, video=None, tuning=Tuning())
+    assert analysis.image is not None
+    assert analysis.image.face_count == 1
+    assert analysis.image.reasons == reasons

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -22,7 +23,10 @@ import pytest
 
 import fixtures
 from fixtures import _baseline
-from mock_server.media import open_video
+from mock_server import media
+from mock_server.findings import examine
+from mock_server.media import decode_image, open_video
+from tests.mock_server.helpers import large_still
 
 # libswscale's SIMD paths give other pixels than its C code; FFmpeg reads no environment
 # variable for that, so the child switches them off through libavutil itself.
@@ -67,6 +71,40 @@ def pixel_digest(path: str) -> str:
             picture = frame.picture()
             digest.update(picture.bgr.tobytes())
             digest.update(picture.gray.tobytes())
+    return digest.hexdigest()
+
+
+# Large JPEG stills, decoded reduced by libjpeg-turbo's scaled IDCTs (whose SIMD and C
+# code must agree): 1/8, 1/4 with a face small enough to be described on the full-size
+# decode, 1/2 in 4:4:4, gray, EXIF-turned and progressive.
+LARGE_STILLS: dict[str, tuple[tuple[int, int], float, dict[str, Any]]] = {
+    "eighth": ((6400, 4800), 3.0, {}),
+    "quarter_small_face": ((4032, 3024), 1.0, {}),
+    "half_444": ((2000, 1500), 0.6, {"subsampling": 0}),
+    "quarter_gray": ((4032, 3024), 1.0, {"gray": True}),
+    "quarter_turned": ((4032, 3024), 1.0, {"orientation": 6}),
+    "quarter_progressive": ((4032, 3024), 1.0, {"progressive": True}),
+}
+
+
+def still_digest(*paths: str) -> str:
+    """The pixels of each file decoded at every reduction, and what the still shows."""
+    digest = hashlib.sha256()
+    for path in paths:
+        data = Path(path).read_bytes()
+        for factor in (*media.JPEG_REDUCTIONS, 1):
+
+            def reduction(size: tuple[int, int], factor: int = factor) -> int:
+                return factor
+
+            picture = media._decode_with_pillow(data, "jpeg", 10**9, reduction)
+            assert picture.reduction == factor
+            digest.update(picture.bgr.tobytes())
+            digest.update(picture.gray.tobytes())
+        findings = examine(decode_image(data), eyes=True, signature=True)
+        digest.update(repr((findings.face, findings.cues, findings.eyes_open)).encode())
+        assert findings.signature is not None
+        digest.update(findings.signature.tobytes())
     return digest.hexdigest()
 
 
@@ -147,3 +185,15 @@ def test_frames_are_the_same_pixels_on_baseline_instruction_sets(clip: str, tmp_
 @pytest.mark.parametrize("case", sorted(BODY_CASES))
 def test_bodies_are_the_same_bytes_on_baseline_instruction_sets(case: str) -> None:
     assert _on_baseline_cpu("body_digest", case) == body_digest(case)
+
+
+@pytest.mark.slow
+def test_reduced_jpeg_decodes_are_the_same_pixels_on_baseline_instruction_sets(
+    tmp_path: Path,
+) -> None:
+    paths = []
+    for name, (size, face_scale, options) in LARGE_STILLS.items():
+        path = tmp_path / f"{name}.jpg"
+        path.write_bytes(large_still(size, face_scale, **options))
+        paths.append(str(path))
+    assert _on_baseline_cpu("still_digest", *paths) == still_digest(*paths)
