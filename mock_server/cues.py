@@ -129,18 +129,13 @@ def _welch_peaks(channels: Floats) -> Floats:
     return peaks
 
 
-# luma (BT.601), R - G and B - G of BGR pixels
-_SPECTRUM_CHANNELS: Final = np.array(
-    [[0.114, 0.587, 0.299], [0.0, -1.0, 1.0], [1.0, -1.0, 0.0]], dtype=np.float64
-)
-
-
 def spectral_peak(bgr: Pixels, face: Box) -> float:
     """The largest spectral peak of the face box, over luma, R - G and B - G."""
     crop = bgr[face.y : face.y + face.height, face.x : face.x + face.width]
     square = cv2.resize(crop, (SPECTRUM_SIDE, SPECTRUM_SIDE), interpolation=cv2.INTER_AREA)
-    channels = np.tensordot(_SPECTRUM_CHANNELS, square.astype(np.float64), axes=([1], [2]))
-    return float(np.max(_welch_peaks(channels)))
+    blue, green, red = (square[:, :, index].astype(np.float64) for index in range(3))
+    luma = 0.299 * red + 0.587 * green + 0.114 * blue
+    return float(np.max(_welch_peaks(np.stack([luma, red - green, blue - green]))))
 
 
 def texture_features(bgr: Pixels, face: Box) -> tuple[float, float, float]:
