@@ -94,6 +94,15 @@ def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature:
     )
 
 
+def signature_of(picture: Picture, face: Box) -> Gray | None:
+    """The facematch signature of ``face``, the one face of ``picture`` (None when it is
+    too small to analyse), as :func:`describe` gives it."""
+    if picture.own_pixels(face)[2] < FACE_MIN_ANALYSED_WIDTH:
+        return None
+    picture, region = picture.detail(face, DESCRIBED_FACE_WIDTH)
+    return face_signature(picture.gray, Box(*region))
+
+
 def examine(picture: Picture, *, eyes: bool, signature: bool) -> Findings:
     """Search the whole picture for faces and describe the one face, if so."""
     return describe(picture, locate(picture.gray), eyes=eyes, signature=signature)

@@ -29,7 +29,14 @@ from mock_server._cascades import (
 from mock_server.analysis import Tuning
 from mock_server.blink import BlinkTracker
 from mock_server.cues import Floats, Gray, clip_box
-from mock_server.findings import Findings, describe, describe_faces, examine, locate
+from mock_server.findings import (
+    Findings,
+    describe,
+    describe_faces,
+    examine,
+    locate,
+    signature_of,
+)
 from mock_server.media import DecodedFrame, Video
 
 # Legacy path: the whole frame is searched for faces on every LEGACY_FULL_SEARCH_EVERY-th
@@ -63,9 +70,9 @@ LEGACY_IN_FLIGHT: Final = 4
 # the thread pool up to this many frames before the frame is followed.
 LEGACY_LOOKAHEAD: Final = 6
 # Legacy path: the attack cues of the face are measured on every LEGACY_CUES_EVERY-th
-# frame, on the first frame of each run of frames that show a single face, and on the
-# frames that give a facematch signature; a frame in between takes the cues of the latest
-# measured frame of its run (the same face, followed from frame to frame).
+# frame and on the first frame of each run of frames that show a single face; a frame in
+# between takes the cues of the latest measured frame of its run (the same face, followed
+# from frame to frame). Facematch signatures are taken on their own frames.
 LEGACY_CUES_EVERY: Final = 10
 
 
@@ -306,6 +313,11 @@ def _with_full_searches(
     yield from ahead
 
 
+Signed = Gray | None  # a frame's facematch signature
+_UNSIGNED: Final[Future[Signed]] = Future()
+_UNSIGNED.set_result(None)
+
+
 def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> FrameRun:
     """Consecutive frames from frame 0 until a blink completes.
 
@@ -316,18 +328,21 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
     completes the blink are dropped, so the result does not depend on timing.
     """
     run = FrameRun([], [], BlinkTracker())
-    # index, eye state, faces, the findings whose cues the frame takes, whether its own
-    in_flight: deque[tuple[int, bool | None, tuple[Box, ...], Future[Findings] | None, bool]]
+    # index, eye state, faces, the findings whose cues the frame takes, whether they are
+    # its own, and the frame's own facematch signature when the cues are an earlier frame's
+    in_flight: deque[
+        tuple[int, bool | None, tuple[Box, ...], Future[Findings] | None, bool, Future[Signed]]
+    ]
     in_flight = deque()
 
     def take_oldest() -> None:
-        index, eyes_are_open, faces, measured, own = in_flight.popleft()
+        index, eyes_are_open, faces, measured, own, signed = in_flight.popleft()
         if measured is None:  # not a single face
             findings = describe_faces(faces)
         else:
             findings = measured.result()
             if not own:  # the cues of an earlier frame of the same face
-                findings = Findings(1, findings.cues, None, None, faces[0])
+                findings = Findings(1, findings.cues, None, signed.result(), faces[0])
         if findings.face_count == 1:
             findings = replace(findings, eyes_open=eyes_are_open)
         run.indices.append(index)
@@ -336,6 +351,9 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
 
     def measure(frame: DecodedFrame, faces: tuple[Box, ...], signature: bool) -> Findings:
         return describe(frame.picture(), faces, eyes=False, signature=signature)
+
+    def sign(frame: DecodedFrame, face: Box) -> Signed:
+        return signature_of(frame.picture(), face)
 
     previous: Box | None = None
     reference: Floats | None = None  # thumbnail of the face where it was last searched for
@@ -364,7 +382,7 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
                 faces = full_search.result()
             else:
                 faces = locate(gray, near=near, keep=keep)
-            own = False
+            own, signed = False, _UNSIGNED
             previous = faces[0] if len(faces) == 1 else None
             if previous is None:
                 reference = template = eyes_are_open = cues_of = None
@@ -377,16 +395,13 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
                     thumbnail = face_thumbnail(gray, previous)
                 eyes_are_open = eyes.eyes_open(gray, previous, thumbnail)
                 signature = frame.index < signatures
-                if (
-                    cues_of is None
-                    or signature
-                    or cues_on_small_face
-                    or frame.index % LEGACY_CUES_EVERY == 0
-                ):
+                if cues_of is None or cues_on_small_face or frame.index % LEGACY_CUES_EVERY == 0:
                     cues_of = pool.submit(measure, frame, faces, signature)
                     cues_on_small_face = previous.width < FACE_MIN_ANALYSED_WIDTH
                     own = True
-            in_flight.append((frame.index, eyes_are_open, faces, cues_of, own))
+                elif signature:
+                    signed = pool.submit(sign, frame, previous)
+            in_flight.append((frame.index, eyes_are_open, faces, cues_of, own, signed))
             while (
                 in_flight
                 and not run.blink.detected
@@ -396,9 +411,10 @@ def run_legacy(video: Video, signatures: int, pool: ThreadPoolExecutor) -> Frame
     run.total_frames = frames.total_frames
     while in_flight and not run.blink.detected:
         take_oldest()
-    for _, _, _, job, _ in in_flight:
-        if job is not None:
-            job.cancel()
+    for _, _, _, job, _, signing in in_flight:
+        for pending in (job, signing):
+            if pending is not None:
+                pending.cancel()
     return run
 
 
