@@ -37,9 +37,20 @@ DEFAULT_MAX_FRAME_PIXELS: Final = 3840 * 2160
 # Frames are decoded on a background thread ahead of their use while the pixels they hold
 # come to at most this many bytes (at least one frame is always let through).
 DEFAULT_DECODE_AHEAD_BYTES: Final = 32 * 1024 * 1024
-# The analysis runs beside the decoder and takes the other core: frame threading in the
-# decoder would only compete with it.
-DECODER_THREADING: Final = "NONE"
+# The analysis runs beside the decoder and takes the other core. Its cost per frame
+# hardly depends on the frame's size (faces are searched on small copies) while the
+# decoding's grows with it: below THREADED_DECODE_PIXELS a frame, threads in the decoder
+# would only compete with the analysis; from there on the decoding is the longer task,
+# and the decoder takes threads of its own (FFmpeg's decoders give the same frames either
+# way). 1280x720 and larger.
+THREADED_DECODE_PIXELS: Final = 1280 * 720
+
+
+def decoder_threading(width: int, height: int) -> str:
+    """PyAV's ``thread_type`` for decoding frames of ``width`` x ``height``."""
+    return "AUTO" if width * height >= THREADED_DECODE_PIXELS else "NONE"
+
+
 # The colour check compares the channels on a grid of every GRAY_PROBE_STEP-th pixel
 # first: one difference there settles it without a full-frame comparison.
 GRAY_PROBE_STEP: Final = 16
@@ -628,7 +639,7 @@ class Video:
 
     def _decode(self, container: Any) -> Iterator[DecodedFrame]:
         stream = container.streams.video[0]
-        stream.thread_type = DECODER_THREADING
+        stream.thread_type = decoder_threading(self.width, self.height)
         rotate_tag = stream.metadata.get("rotate")
         converter = _BgrConverter()
         declared = int(stream.frames or 0)

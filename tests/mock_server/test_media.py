@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import threading
 import time
@@ -305,3 +306,23 @@ def test_detail_of_a_picture_at_full_size_is_itself() -> None:
     picture = decode_image(fixtures.get("genuine_still").read_bytes())
     assert picture.reduction == 1 and picture.source is None
     assert picture.detail((0, 0, 4, 4), 128) == (picture, (0, 0, 4, 4))
+
+
+@pytest.mark.parametrize(("size", "threads"), [((640, 480), "NONE"), ((1280, 720), "AUTO")])
+def test_frames_of_720p_and_larger_are_decoded_with_threads(
+    size: tuple[int, int], threads: str
+) -> None:
+    assert media.decoder_threading(*size) == threads
+
+
+def _frame_hashes(data: bytes) -> list[str]:
+    with open_video(data).frames() as frames:
+        return [hashlib.sha256(frame.luma().tobytes()).hexdigest() for frame in frames]
+
+
+def test_threaded_decoding_gives_the_same_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = fixtures.get("genuine_720p").read_bytes()
+    threaded = _frame_hashes(data)
+    monkeypatch.setattr(media, "decoder_threading", lambda width, height: "NONE")
+    assert _frame_hashes(data) == threaded
+    assert len(set(threaded)) > 1
