@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import httpx
 
 import fixtures
 from bench._report import machine, percentile, write_section
-from bench.load import ROOT, development_token, free_port, serve, wait_until_up
+from bench.load import ROOT, development_token, free_port, running, serve
 
 TARGET_RATIO = 1.3
 KINDS = (
@@ -43,20 +42,8 @@ def serve_proxy(upstream: str) -> Iterator[str]:
         "--report-dir",
         str(ROOT / "bench" / "out"),
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
+    with running(command, port) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def measure(direct: str, proxied: str, token: str, requests: int, warmup: int) -> list[str]:

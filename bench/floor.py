@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import httpx
 
 import fixtures
 from bench._report import machine, percentile, write_section
-from bench.load import MIX, ROOT, Kind, development_token, free_port, serve, wait_until_up
+from bench.load import MIX, Kind, development_token, free_port, running, serve
 
 
 @contextlib.contextmanager
@@ -40,16 +39,8 @@ def serve_floor() -> Iterator[str]:
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base_url, process)
+    with running(command, port) as (base_url, _):
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def measure(base_url: str, token: str, kind: Kind, requests: int) -> list[float]:

@@ -198,6 +198,34 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
+def running(
+    command: list[str], port: int, *, cwd: Path = ROOT
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``command``, a server on ``port`` of 127.0.0.1, for the block; yield its base URL
+    and process once it answers ``/healthz`` (see :func:`stop` for the end)."""
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base_url, process)
+        yield base_url, process
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a graceful shutdown), then SIGKILL after 15 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
 def serve(*, workers: int = 1, extra: tuple[str, ...] = ()) -> Iterator[tuple[str, int]]:
     """Run ``liveness-kit serve`` on a free loopback port; yield (base URL, pid)."""
     port = free_port()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 
 import fixtures
-from bench.load import ROOT, free_port, wait_until_up
+from bench.load import free_port, running
 from proxy import ContractProxy, ProxyConfig
 
 UPSTREAM = "http://upstream.invalid"
@@ -79,23 +78,5 @@ def serve_proxy(upstream: str, *extra: str) -> Iterator[tuple[str, subprocess.Po
         str(port),
         *extra,
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
-        yield url, process
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (a graceful shutdown, which writes the report), then SIGKILL after 15 s."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running(command, port) as served:
+        yield served

@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 import fixtures
-from bench.load import ROOT, development_token, drive, serve
-from tests.proxy.support import serve_proxy, stop
+from bench.load import ROOT, development_token, drive, serve, stop
+from tests.proxy.support import serve_proxy
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,7 @@ import pytest
 
 import fixtures
 from bench.floor import serve_floor
-from bench.load import ROOT, development_token, free_port, serve, wait_until_up
+from bench.load import ROOT, development_token, free_port, running, serve
 
 PRISM = ROOT / "tools" / "node_modules" / ".bin" / "prism"
 pytestmark = [pytest.mark.tools, pytest.mark.slow]
@@ -41,33 +40,20 @@ def prism_proxy(upstream: str) -> Iterator[str]:
     if not PRISM.exists():
         pytest.fail("Prism is not installed: run scripts/tools (npm ci in tools/)")
     port = free_port()
-    process = subprocess.Popen(
-        [
-            str(PRISM),
-            "proxy",
-            str(ROOT / "spec" / "openapi.yaml"),
-            upstream,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--errors",
-            "false",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
+    command = [
+        str(PRISM),
+        "proxy",
+        str(ROOT / "spec" / "openapi.yaml"),
+        upstream,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--errors",
+        "false",
+    ]
+    with running(command, port) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
