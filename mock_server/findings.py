@@ -81,10 +81,11 @@ def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature:
     if len(faces) != 1:
         return describe_faces(faces)
     own = Box(*picture.own_pixels(faces[0]))
-    if own.width < FACE_MIN_ANALYSED_WIDTH:  # found, but too small to analyse
+    analysed = _analysed(picture, faces[0])
+    if analysed is None:  # found, but too small to analyse
         return Findings(1, {name: 0.0 for name in CUE_NAMES}, None, None, own)
-    picture, region = picture.detail(faces[0], DESCRIBED_FACE_WIDTH)
-    face, gray = Box(*region), picture.gray
+    picture, face = analysed
+    gray = picture.gray
     return Findings(
         face_count=1,
         cues=attack_cues(picture.bgr, gray, face, is_grayscale=picture.is_grayscale),
@@ -94,13 +95,20 @@ def describe(picture: Picture, faces: tuple[Box, ...], *, eyes: bool, signature:
     )
 
 
-def signature_of(picture: Picture, face: Box) -> Gray | None:
-    """The facematch signature of ``face``, the one face of ``picture`` (None when it is
-    too small to analyse), as :func:`describe` gives it."""
+def _analysed(picture: Picture, face: Box) -> tuple[Picture, Box] | None:
+    """The picture and box that ``face`` is analysed on (see Picture.detail), or None when
+    it is too small to analyse."""
     if picture.own_pixels(face)[2] < FACE_MIN_ANALYSED_WIDTH:
         return None
     picture, region = picture.detail(face, DESCRIBED_FACE_WIDTH)
-    return face_signature(picture.gray, Box(*region))
+    return picture, Box(*region)
+
+
+def signature_of(picture: Picture, face: Box) -> Gray | None:
+    """The facematch signature of ``face``, the one face of ``picture`` (None when it is
+    too small to analyse), as :func:`describe` gives it."""
+    analysed = _analysed(picture, face)
+    return None if analysed is None else face_signature(analysed[0].gray, analysed[1])
 
 
 def examine(picture: Picture, *, eyes: bool, signature: bool) -> Findings:
