@@ -35,8 +35,10 @@ DEFAULT_MAX_IMAGE_PIXELS: Final = 40_000_000
 DEFAULT_MAX_VIDEO_FRAMES: Final = 3_000  # 100 s at 30 fps
 DEFAULT_MAX_FRAME_PIXELS: Final = 3840 * 2160
 # Frames are decoded on a background thread ahead of their use while the pixels they hold
-# come to at most this many bytes (at least one frame is always let through).
+# come to at most this many bytes (at least one frame is always let through), and handed
+# over HANDOFF_BATCH at a time to a consumer that waits for them (see _FrameBuffer).
 DEFAULT_DECODE_AHEAD_BYTES: Final = 32 * 1024 * 1024
+HANDOFF_BATCH: Final = 4
 # The analysis runs beside the decoder and takes the other core. Its cost per frame
 # hardly depends on the frame's size (faces are searched on small copies) while the
 # decoding's grows with it: below THREADED_DECODE_PIXELS a frame, threads in the decoder
@@ -494,44 +496,59 @@ _Convert = bool | Callable[[int], bool]  # which handed-over frames are converte
 
 class _FrameBuffer:
     """Decoded frames between the decoding thread and their consumer, bounded by the bytes
-    of pixels they hold; closing it releases a producer that waits for room."""
+    of pixels they hold; closing it releases a producer that waits for room.
+
+    A consumer that finds it empty sleeps until HANDOFF_BATCH items are waiting (or the
+    producer must wait for room, or the run ended): waking a thread costs more than
+    decoding a small frame, so the frames are handed over a few at a time.
+    """
 
     def __init__(self, budget: int) -> None:
         self._budget = budget
         self._items: deque[tuple[_Item, int]] = deque()
         self._bytes = 0
         self._closed = False
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._filled = threading.Condition(self._lock)  # the consumer waits on it
+        self._drained = threading.Condition(self._lock)  # the producer waits on it
+        self._consumer_waits = False
 
-    def put(self, item: _Item, size: int) -> bool:
-        """Append ``item`` once there is room; False when the buffer was closed."""
-        with self._changed:
-            self._changed.wait_for(
-                lambda: self._closed or not self._items or self._bytes + size <= self._budget
-            )
+    def put(self, item: _Item, size: int, *, last: bool = False) -> bool:
+        """Append ``item`` once there is room (``last``: nothing follows it); False when
+        the buffer was closed."""
+        with self._lock:
+            while not self._closed and self._items and self._bytes + size > self._budget:
+                self._filled.notify()
+                self._drained.wait()
             if self._closed:
                 return False
             self._items.append((item, size))
             self._bytes += size
-            self._changed.notify_all()
+            if self._consumer_waits and (last or len(self._items) >= HANDOFF_BATCH):
+                self._filled.notify()
             return True
 
     def get(self) -> _Item | None:
         """The oldest item, once there is one; None when the buffer was closed."""
-        with self._changed:
-            self._changed.wait_for(lambda: self._closed or bool(self._items))
+        with self._lock:
+            if not self._items and not self._closed:
+                self._consumer_waits = True
+                while not self._items and not self._closed:
+                    self._filled.wait()
+                self._consumer_waits = False
             if self._closed:
                 return None
             item, size = self._items.popleft()
             self._bytes -= size
-            self._changed.notify_all()
+            self._drained.notify()
             return item
 
     def close(self) -> None:
-        with self._changed:
+        with self._lock:
             self._closed = True
             self._items.clear()
-            self._changed.notify_all()
+            self._filled.notify_all()
+            self._drained.notify_all()
 
 
 class FrameStream:
@@ -604,9 +621,9 @@ def _produce(
                     frame.picture()
             if not ready.put(frame, frame.nbytes):
                 return
-        ready.put(count, 0)
+        ready.put(count, 0, last=True)
     except BaseException as error:  # handed to the consumer
-        ready.put(error, 0)
+        ready.put(error, 0, last=True)
     finally:
         frames.close()
 
