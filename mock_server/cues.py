@@ -35,13 +35,13 @@ fires at the midpoint of the two documented levels.
 from __future__ import annotations
 
 import math
+import threading
 from functools import cache
 from typing import Final
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mock_server._cascades import Box
@@ -110,19 +110,40 @@ def _hann(side: int) -> Floats:
     return np.outer(window, window)
 
 
-def _welch_peaks(channels: Floats) -> Floats:
+class _Workspace(threading.local):
+    """The arrays one thread's spectral measurements are made in, allocated once: fresh
+    arrays of this size on every call cost more in page faults than the arithmetic."""
+
+    def __init__(self) -> None:
+        side, tiles = SPECTRUM_SIDE, (SPECTRUM_SIDE - TILE) // TILE_STEP + 1
+        self.square = np.empty((side, side, 3), np.uint8)
+        self.channels = np.empty((3, side, side))
+        self.scratch = np.empty((side, side))
+        self.tiles = np.empty((3, tiles, tiles, TILE, TILE))
+        self.spectra = np.empty((3, tiles, tiles, TILE, TILE // 2 + 1), np.complex128)
+        self.power = np.empty(self.spectra.shape)
+        self.squared = np.empty(self.spectra.shape)
+
+
+_workspace = _Workspace()
+
+
+def _welch_peaks(channels: Floats, work: _Workspace) -> Floats:
     """Per channel of a (channels, SPECTRUM_SIDE, SPECTRUM_SIDE) stack: the largest excess
     of a bin's log mean power (over the half-overlapping TILE squares, each minus its
     mean, Hann-windowed) over its ring's mean, outside the low rings."""
     windows = sliding_window_view(channels, (TILE, TILE), axis=(1, 2))
-    tiles = np.array(windows[:, ::TILE_STEP, ::TILE_STEP])  # (channels, rows, columns, ...)
+    tiles = work.tiles  # (channels, rows, columns, TILE, TILE)
+    np.copyto(tiles, windows[:, ::TILE_STEP, ::TILE_STEP])
     tiles -= tiles.mean(axis=(3, 4), keepdims=True)
     tiles *= _hann(TILE)
-    spectra = scipy.fft.rfft2(tiles)
-    power = (spectra.real * spectra.real + spectra.imag * spectra.imag).mean(axis=(1, 2))
+    spectra = np.fft.rfft2(tiles, out=work.spectra)
+    power = np.multiply(spectra.real, spectra.real, out=work.power)
+    power += np.multiply(spectra.imag, spectra.imag, out=work.squared)
+    mean_power = power.mean(axis=(1, 2))
     ring_ids, usable, weights, counts = _ring_geometry(TILE)
     peaks = np.empty(channels.shape[0])
-    for index, ring_values in enumerate(np.log(power + 1e-9)[:, usable]):
+    for index, ring_values in enumerate(np.log(mean_power + 1e-9)[:, usable]):
         sums = np.bincount(ring_ids, weights=ring_values * weights, minlength=counts.shape[0])
         means = sums / np.maximum(counts, 1.0)
         peaks[index] = np.max(ring_values - means[ring_ids])
@@ -131,11 +152,20 @@ def _welch_peaks(channels: Floats) -> Floats:
 
 def spectral_peak(bgr: Pixels, face: Box) -> float:
     """The largest spectral peak of the face box, over luma, R - G and B - G."""
+    work = _workspace
     crop = bgr[face.y : face.y + face.height, face.x : face.x + face.width]
-    square = cv2.resize(crop, (SPECTRUM_SIDE, SPECTRUM_SIDE), interpolation=cv2.INTER_AREA)
-    blue, green, red = (square[:, :, index].astype(np.float64) for index in range(3))
-    luma = 0.299 * red + 0.587 * green + 0.114 * blue
-    return float(np.max(_welch_peaks(np.stack([luma, red - green, blue - green]))))
+    square = work.square
+    cv2.resize(crop, (SPECTRUM_SIDE, SPECTRUM_SIDE), dst=square, interpolation=cv2.INTER_AREA)
+    luma, red_green, blue_green = work.channels
+    blue, green, red = (square[:, :, index] for index in range(3))
+    scratch = work.scratch
+    # luma = 0.299 R + 0.587 G + 0.114 B, summed in that order
+    np.multiply(red, 0.299, out=luma)
+    luma += np.multiply(green, 0.587, out=scratch)
+    luma += np.multiply(blue, 0.114, out=scratch)
+    np.subtract(red, green, out=red_green, dtype=np.float64)
+    np.subtract(blue, green, out=blue_green, dtype=np.float64)
+    return float(np.max(_welch_peaks(work.channels, work)))
 
 
 def texture_features(bgr: Pixels, face: Box) -> tuple[float, float, float]:
