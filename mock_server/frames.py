@@ -33,7 +33,6 @@ from mock_server.findings import (
     Findings,
     describe,
     describe_faces,
-    examine,
     locate,
     signature_of,
 )
@@ -179,6 +178,11 @@ class FrameRun:
     total_frames: int = 0
 
 
+# Sampled path: an analysed frame is searched for faces around the single face of the
+# analysed frame before it (as the legacy path searches around the preceding frame's
+# face), except on every SAMPLED_FULL_SEARCH_EVERY-th analysed frame from the first, and
+# whenever that search does not find exactly one face: then the whole frame is searched.
+SAMPLED_FULL_SEARCH_EVERY: Final = 2
 # Sampled path: the blink is searched over every frame from frame 0 to the last analysed
 # frame. Each frame's eyes are looked for in the face box of the latest analysed frame at
 # or before it (on its light levels, see DecodedFrame.luma), following the eye from frame
@@ -271,11 +275,12 @@ def run_sampled(
 
     pending: deque[Future[Findings]] = deque()
     waiting: deque[tuple[DecodedFrame, Future[Findings]]] = deque()
-    with video.frames(lambda index: index <= last_wanted, convert=analysed) as frames:
+    with video.frames(lambda index: index <= last_wanted) as frames:
         for frame in frames:
             if analysed(frame.index):
                 signature = len(run.indices) < signatures
-                box_of = pool.submit(examine, frame.picture(), eyes=False, signature=signature)
+                near = box_of if len(run.indices) % SAMPLED_FULL_SEARCH_EVERY else None
+                box_of = pool.submit(_examine_near, frame, near, signature)
                 pending.append(box_of)
                 run.indices.append(frame.index)
             assert box_of is not None  # frame 0 is analysed
@@ -292,6 +297,17 @@ def run_sampled(
     if completed_at > run.indices[-1]:  # past the last analysed frame, known only now
         run.blink = BlinkTracker(DENSE_MIN_CLOSED)
     return run
+
+
+def _examine_near(
+    frame: DecodedFrame, preceding: Future[Findings] | None, signature: bool
+) -> Findings:
+    """An analysed frame's findings, its faces searched for around the single face of
+    ``preceding`` (the analysed frame before it, submitted earlier to the same pool, so
+    already running or done) when it has one, else in the whole frame."""
+    picture = frame.picture()
+    near = preceding.result().face if preceding is not None else None
+    return describe(picture, locate(picture.gray, near=near), eyes=False, signature=signature)
 
 
 _Search = Future[tuple[Box, ...]]
