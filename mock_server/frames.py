@@ -40,8 +40,10 @@ from mock_server.media import DecodedFrame, Video
 
 # Legacy path: the whole frame is searched for faces on every LEGACY_FULL_SEARCH_EVERY-th
 # frame, after a frame without exactly one face, and whenever the search around the
-# preceding frame's face does not find exactly one face.
-LEGACY_FULL_SEARCH_EVERY: Final = 10
+# preceding frame's face does not find exactly one face. Every half second at 30 fps, as
+# often as the sampled path analyses frames by default: a face that comes into view is
+# counted within that time.
+LEGACY_FULL_SEARCH_EVERY: Final = 15
 # Between full searches the preceding face box is kept without any search while the face
 # region stays still: the mean absolute difference of its LEGACY_STILL_SIDE-squared gray
 # thumbnail from the one of the frame where the box was last searched for is below
@@ -72,7 +74,7 @@ LEGACY_LOOKAHEAD: Final = 6
 # frame and on the first frame of each run of frames that show a single face; a frame in
 # between takes the cues of the latest measured frame of its run (the same face, followed
 # from frame to frame). Facematch signatures are taken on their own frames.
-LEGACY_CUES_EVERY: Final = 10
+LEGACY_CUES_EVERY: Final = 15
 
 
 def _crop(gray: Gray, box: Box, multiple_of: tuple[int, int]) -> Gray:

@@ -8,6 +8,8 @@ and asserts only that most are right (the figures are in bench/REPORT.md).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 import fixtures
@@ -16,6 +18,9 @@ from fixtures import Fixture
 from mock_server.cues import attack_cues, ramp
 from mock_server.findings import examine
 from mock_server.media import decode_image
+
+# each thread measures the cues in arrays of its own (cues._Workspace)
+_THREADED = ("genuine_still", "attack_screen_still", "attack_print_still", "b_print_sharp")
 
 STILLS = [
     item
@@ -86,3 +91,20 @@ def test_kit_b_replay_clip_of_a_blinking_person_is_judged_fake_by_its_frames() -
     analysis = analyze(image=None, video=open_video(clip.read_bytes()), tuning=Tuning())
     assert analysis.video is not None and analysis.result == "fake"
     assert "spoof_screen" in analysis.video.reasons
+
+
+def test_cues_measured_on_threads_at_once_are_the_cues_measured_alone() -> None:
+    pictures = [decode_image(fixtures.get(name).read_bytes()) for name in _THREADED]
+    faces = [examine(picture, eyes=False, signature=False).face for picture in pictures]
+    assert all(face is not None for face in faces)
+
+    def cues(index: int) -> dict[str, float]:
+        picture, face = pictures[index % len(pictures)], faces[index % len(pictures)]
+        assert face is not None
+        return attack_cues(picture.bgr, picture.gray, face, is_grayscale=picture.is_grayscale)
+
+    alone = [cues(index) for index in range(len(pictures))]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(cues, range(8 * len(pictures))))
+    assert together == alone * 8
+    assert len({str(item) for item in alone}) == len(alone)  # different faces, different cues

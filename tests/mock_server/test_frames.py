@@ -1,5 +1,6 @@
-"""The frame schedulers' own mechanisms: following a face by correlation, and the legacy
-path's attack cues, measured on some frames and carried to the others."""
+"""The frame schedulers' own mechanisms: following a face by correlation, the legacy
+path's attack cues, measured on some frames and carried to the others, and the sampled
+path's face searches around the face of the analysed frame before."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ import pytest
 import fixtures
 from mock_server import findings, frames
 from mock_server._cascades import Box, detect_faces
+from mock_server.analysis import Tuning
 from mock_server.frames import (
     LEGACY_CUES_EVERY,
+    SAMPLED_FULL_SEARCH_EVERY,
     FrameRun,
     follow,
     follow_template,
     run_legacy,
+    run_sampled,
 )
 from mock_server.media import Pixels, decode_image, open_video
 
@@ -72,13 +76,13 @@ def _legacy_run(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[FrameRun, l
     return run, measured
 
 
-def test_legacy_measures_the_cues_every_tenth_frame_and_carries_them(
+def test_legacy_measures_the_cues_every_nth_frame_and_carries_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run, measured = _legacy_run("genuine_video_noblink", monkeypatch)
     assert run.indices == list(range(run.total_frames))  # no blink: every frame
     assert all(item.face_count == 1 for item in run.findings)
-    # every tenth frame (frames 0, 1 and 2 give facematch signatures, of their own)
+    # every LEGACY_CUES_EVERY-th frame (frames 0, 1 and 2 give facematch signatures, of their own)
     expected = list(range(0, run.total_frames, LEGACY_CUES_EVERY))
     assert len(measured) == len(expected)
     for index, item in enumerate(run.findings):
@@ -87,20 +91,29 @@ def test_legacy_measures_the_cues_every_tenth_frame_and_carries_them(
         assert (item.signature is not None) == (index < 3), index
 
 
-def _clip_with_a_gap(gap: range, total: int) -> bytes:
-    """A clip of the genuine still, with plain gray frames at the indices in ``gap``."""
-    still = np.asarray(decode_image(fixtures.get("genuine_still").read_bytes()).bgr[:, :, ::-1])
-    blank = np.full_like(still, 128)
+def _still_pixels(name: str) -> Pixels:
+    return np.asarray(decode_image(fixtures.get(name).read_bytes()).bgr[:, :, ::-1])
+
+
+def _clip(pictures: list[Pixels]) -> bytes:
+    """An H.264 clip at 30 fps of these RGB pictures, one per frame."""
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=30, options={"crf": "18"})
-        stream.width, stream.height, stream.pix_fmt = still.shape[1], still.shape[0], "yuv420p"
-        for index in range(total):
-            picture = blank if index in gap else still
+        stream.width, stream.height = pictures[0].shape[1], pictures[0].shape[0]
+        stream.pix_fmt = "yuv420p"
+        for picture in pictures:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return buffer.getvalue()
+
+
+def _clip_with_a_gap(gap: range, total: int) -> bytes:
+    """A clip of the genuine still, with plain gray frames at the indices in ``gap``."""
+    still = _still_pixels("genuine_still")
+    blank = np.full_like(still, 128)
+    return _clip([blank if index in gap else still for index in range(total)])
 
 
 def test_legacy_measures_the_cues_again_when_a_face_comes_back(
@@ -119,6 +132,47 @@ def test_legacy_measures_the_cues_again_when_a_face_comes_back(
         run = run_legacy(open_video(data), 3, pool)
     counts = [item.face_count for item in run.findings]
     assert counts == [1] * 5 + [0] * 2 + [1] * 23
-    # 0, 7 (the face is back), 10 and 20
-    assert len(measured) == 4
+    # frame 0, frame 7 (the face is back) and every LEGACY_CUES_EVERY-th frame after it
+    assert len(measured) == 2 + len(range(LEGACY_CUES_EVERY, 30, LEGACY_CUES_EVERY))
     assert run.findings[8].cues == run.findings[7].cues
+
+
+def _sampled_run(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[FrameRun, list[bool]]:
+    """The sampled run of a clip at the default tuning, and for each analysed frame
+    whether its faces were searched for around a face of the analysed frame before."""
+    searched_near: list[bool] = []
+    locate = findings.locate
+
+    def recording(gray: Any, *, near: Box | None = None, keep: Box | None = None) -> Any:
+        searched_near.append(near is not None)
+        return locate(gray, near=near, keep=keep)
+
+    monkeypatch.setattr(frames, "locate", recording)
+    with ThreadPoolExecutor(2) as pool:
+        run = run_sampled(open_video(data), Tuning(), 0, pool)
+    return run, searched_near
+
+
+def test_sampled_searches_every_other_analysed_frame_around_the_face_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run, searched_near = _sampled_run(
+        fixtures.get("genuine_video_noblink").read_bytes(), monkeypatch
+    )
+    assert all(item.face_count == 1 for item in run.findings)
+    expected = [position % SAMPLED_FULL_SEARCH_EVERY != 0 for position in range(len(run.indices))]
+    assert searched_near == expected
+
+
+def test_sampled_whole_frame_search_counts_a_face_that_came_into_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rate = Tuning().frame_sampling_rate
+    one, two = _still_pixels("genuine_still"), _still_pixels("two_faces")
+    # one face on analysed frame 0, two from analysed frame 1 on
+    data = _clip([one if index < rate else two for index in range(4 * rate)])
+    run, searched_near = _sampled_run(data, monkeypatch)
+    counts = [item.face_count for item in run.findings]
+    assert searched_near[:3] == [False, True, False]
+    # analysed frame 1 is searched only around the face of frame 0; frame 2 whole
+    assert counts[0] == 1 and counts[2:] == [2] * (len(counts) - 2)

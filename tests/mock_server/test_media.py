@@ -326,3 +326,27 @@ def test_threaded_decoding_gives_the_same_frames(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(media, "decoder_threading", lambda width, height: "NONE")
     assert _frame_hashes(data) == threaded
     assert len(set(threaded)) > 1
+
+
+def test_a_waiting_consumer_gets_fewer_frames_than_a_batch_when_the_run_ends() -> None:
+    buffer = media._FrameBuffer(budget=1 << 20)
+    received: list[object] = []
+    consumer = threading.Thread(target=lambda: received.extend([buffer.get(), buffer.get()]))
+    consumer.start()
+    time.sleep(0.05)  # the consumer waits for a batch
+    assert buffer.put(0, 10)
+    time.sleep(0.05)
+    assert received == []  # one item is less than a batch: still waiting
+    assert buffer.put(1, 0, last=True)  # nothing follows: handed over now
+    consumer.join(timeout=5)
+    assert received == [0, 1]
+
+
+def test_a_producer_waiting_for_room_hands_over_what_it_has() -> None:
+    buffer = media._FrameBuffer(budget=10)
+    assert buffer.put("a", 6)  # fewer than a batch, and the next one does not fit
+    producer = threading.Thread(target=lambda: buffer.put("b", 6))
+    producer.start()
+    assert buffer.get() == "a"  # not kept waiting for a batch that cannot come
+    producer.join(timeout=5)
+    assert not producer.is_alive() and buffer.get() == "b"
