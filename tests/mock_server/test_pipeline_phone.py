@@ -129,16 +129,7 @@ def test_off_grid_blink_is_seen_on_every_path(
         # person b wears eyeglasses: the cascades miss the open eyes behind them on runs
         # of frames, and the eye followed by correlation keeps them open
         ("b", "video"),
-        pytest.param(
-            "b",
-            "legacy",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known limitation: on the legacy path one closed frame suffices, "
-                "and a frame where neither the follower nor the cascades find the eye "
-                "behind eyeglasses reads as a blink",
-            ),
-        ),
+        ("b", "legacy"),
     ],
 )
 def test_no_blink_stays_no_blink(person: str, path: str) -> None:
