@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, NamedTuple
 
 import cv2
 import numpy as np
@@ -180,10 +180,11 @@ class FrameRun:
     total_frames: int = 0
 
 
-# Sampled path: an analysed frame is searched for faces around the single face of the
-# analysed frame before it (as the legacy path searches around the preceding frame's
-# face), except on every SAMPLED_FULL_SEARCH_EVERY-th analysed frame from the first, and
-# whenever that search does not find exactly one face: then the whole frame is searched.
+# Sampled path: the single face of an analysed frame is looked for on the next one as the
+# legacy path does from frame to frame: followed by correlation (see follow), else
+# searched for around where it was; the whole frame is searched on every
+# SAMPLED_FULL_SEARCH_EVERY-th analysed frame from the first, and whenever neither finds
+# exactly one face.
 SAMPLED_FULL_SEARCH_EVERY: Final = 2
 # Sampled path: the blink is searched over every frame from frame 0 to the last analysed
 # frame. Each frame's eyes are looked for in the face box of the latest analysed frame at
@@ -253,18 +254,18 @@ def run_sampled(
     rate, cap = tuning.frame_sampling_rate, tuning.max_frames_to_analyze
     last_wanted = rate * (cap - 1)
     follower = EyeFollower()
-    box_of: Future[Findings] | None = None  # findings of the latest analysed frame
-    box_from: Future[Findings] | None = None  # the one whose face the follower uses
+    box_of: Future[_Sampled] | None = None  # the latest analysed frame
+    box_from: Future[_Sampled] | None = None  # the one whose face the follower uses
     completed_at = -1  # the frame where the blink completed
 
     def analysed(index: int) -> bool:
         return index % rate == 0 and index <= last_wanted
 
-    def take_eyes(frame: DecodedFrame, faces: Future[Findings]) -> None:
+    def take_eyes(frame: DecodedFrame, faces: Future[_Sampled]) -> None:
         nonlocal box_from, completed_at
         if run.blink.detected:
             return
-        face = faces.result().face
+        face = faces.result().findings.face
         if faces is not box_from:
             box_from = faces
             follower.reset(keep_eye=face is not None)
@@ -275,14 +276,16 @@ def run_sampled(
         if run.blink.observe(follower.eyes_open(frame.luma(), face)):
             completed_at = frame.index
 
-    pending: deque[Future[Findings]] = deque()
-    waiting: deque[tuple[DecodedFrame, Future[Findings]]] = deque()
+    pending: deque[Future[_Sampled]] = deque()
+    waiting: deque[tuple[DecodedFrame, Future[_Sampled]]] = deque()
     with video.frames(lambda index: index <= last_wanted) as frames:
         for frame in frames:
             if analysed(frame.index):
                 signature = len(run.indices) < signatures
-                near = box_of if len(run.indices) % SAMPLED_FULL_SEARCH_EVERY else None
-                box_of = pool.submit(_examine_near, frame, near, signature)
+                position = len(run.indices)
+                near = box_of if position % SAMPLED_FULL_SEARCH_EVERY else None
+                followed = (position + 1) % SAMPLED_FULL_SEARCH_EVERY != 0
+                box_of = pool.submit(_examine_near, frame, near, signature, followed)
                 pending.append(box_of)
                 run.indices.append(frame.index)
             assert box_of is not None  # frame 0 is analysed
@@ -291,25 +294,43 @@ def run_sampled(
             while waiting and (len(waiting) > DENSE_BACKLOG or waiting[0][1].done()):
                 take_eyes(*waiting.popleft())
             while pending and pending[0].done():
-                run.findings.append(pending.popleft().result())
+                run.findings.append(pending.popleft().result().findings)
     run.total_frames = frames.total_frames
     while waiting:
         take_eyes(*waiting.popleft())
-    run.findings.extend(future.result() for future in pending)
+    run.findings.extend(future.result().findings for future in pending)
     if completed_at > run.indices[-1]:  # past the last analysed frame, known only now
         run.blink = BlinkTracker(DENSE_MIN_CLOSED)
     return run
 
 
+class _Sampled(NamedTuple):
+    """An analysed frame's findings, and its single face as :func:`follow` looks for it on
+    the next analysed frame (when that one does)."""
+
+    findings: Findings
+    template: Gray | None
+
+
 def _examine_near(
-    frame: DecodedFrame, preceding: Future[Findings] | None, signature: bool
-) -> Findings:
-    """An analysed frame's findings, its faces searched for around the single face of
+    frame: DecodedFrame, preceding: Future[_Sampled] | None, signature: bool, followed: bool
+) -> _Sampled:
+    """An analysed frame's findings, its faces looked for from the single face of
     ``preceding`` (the analysed frame before it, submitted earlier to the same pool, so
-    already running or done) when it has one, else in the whole frame."""
+    already running or done) when it has one, else in the whole frame; with the face's
+    template when ``followed`` (the next analysed frame follows it)."""
     picture = frame.picture()
-    near = preceding.result().face if preceding is not None else None
-    return describe(picture, locate(picture.gray, near=near), eyes=False, signature=signature)
+    gray = picture.gray
+    near = keep = None
+    if preceding is not None:
+        before = preceding.result()
+        near = before.findings.face
+        if near is not None and before.template is not None:
+            keep = follow(gray, near, before.template)
+    faces = locate(gray, near=near, keep=keep)
+    template = follow_template(gray, faces[0]) if followed and len(faces) == 1 else None
+    findings = describe(picture, faces, eyes=False, signature=signature)
+    return _Sampled(findings, template)
 
 
 _Search = Future[tuple[Box, ...]]

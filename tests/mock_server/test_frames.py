@@ -137,14 +137,19 @@ def test_legacy_measures_the_cues_again_when_a_face_comes_back(
     assert run.findings[8].cues == run.findings[7].cues
 
 
-def _sampled_run(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[FrameRun, list[bool]]:
+def _sampled_run(
+    data: bytes, monkeypatch: pytest.MonkeyPatch, followed: list[bool] | None = None
+) -> tuple[FrameRun, list[bool]]:
     """The sampled run of a clip at the default tuning, and for each analysed frame
-    whether its faces were searched for around a face of the analysed frame before."""
+    whether its faces were looked for from a face of the analysed frame before (and in
+    ``followed``, whether that face was followed by correlation)."""
     searched_near: list[bool] = []
     locate = findings.locate
 
     def recording(gray: Any, *, near: Box | None = None, keep: Box | None = None) -> Any:
         searched_near.append(near is not None)
+        if followed is not None:
+            followed.append(keep is not None)
         return locate(gray, near=near, keep=keep)
 
     monkeypatch.setattr(frames, "locate", recording)
@@ -156,12 +161,15 @@ def _sampled_run(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[FrameRun
 def test_sampled_searches_every_other_analysed_frame_around_the_face_before(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    followed: list[bool] = []
     run, searched_near = _sampled_run(
-        fixtures.get("genuine_video_noblink").read_bytes(), monkeypatch
+        fixtures.get("genuine_video_noblink").read_bytes(), monkeypatch, followed
     )
     assert all(item.face_count == 1 for item in run.findings)
     expected = [position % SAMPLED_FULL_SEARCH_EVERY != 0 for position in range(len(run.indices))]
     assert searched_near == expected
+    # the face moves little in half a second: followed by correlation, without a search
+    assert followed == expected
 
 
 def test_sampled_whole_frame_search_counts_a_face_that_came_into_view(
