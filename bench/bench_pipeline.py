@@ -6,7 +6,8 @@ Decode + analysis (``media.decode_image``/``media.open_video``, then ``pipeline.
 as the server does) of genuine_still.jpg (640x480 JPEG), genuine_video.mp4 (5 s,
 640x480, 150 frames) and genuine_video_noblink.mp4 (the same without a blink): image
 only, video only, image+video enhanced (default tuning) and legacy on the clip without a
-blink (the whole clip is read), plus PyAV's own decode of every frame of each clip. Two
+blink (the whole clip is read), plus PyAV's own decode of every frame of each clip, with
+frame threads on every core (the targets' baseline) and with PyAV's defaults. Two
 large media are made here, at bench time, so the corpus stays small: a 4 s 1080p60 clip
 of person A with one blink (video only, enhanced) and a 4032x3024 (12 MP) JPEG of person
 A (image only, against Pillow's full decode of the file).
@@ -47,6 +48,8 @@ DECODE: Final = "PyAV full decode of the clip"
 DECODE_NO_BLINK: Final = "PyAV full decode of the clip without a blink"
 DECODE_1080: Final = "PyAV full decode of the 1080p60 clip"
 DECODE_12MP: Final = "Pillow full decode of the 12 MP JPEG"
+DEFAULT_DECODE: Final = "PyAV decode of the clip, its default threading"
+DEFAULT_DECODE_NO_BLINK: Final = "PyAV decode of the clip without a blink, its default threading"
 LEGACY: Final = "image+video legacy, clip without a blink"
 VIDEO_1080: Final = "1080p60 clip, video only (enhanced)"
 IMAGE_12MP: Final = "12 MP JPEG, image only"
@@ -111,10 +114,14 @@ def pillow_decode(data: bytes) -> tuple[int, int]:
         return image.size
 
 
-def pyav_decode(clip: bytes) -> int:
+def pyav_decode(clip: bytes, *, threads: bool = True) -> int:
+    """Decode every frame of ``clip`` with PyAV: frame and slice threads on every core
+    (``thread_type`` AUTO, the targets' baseline), or PyAV's defaults (slice threads only,
+    which one slice per frame leaves on one thread)."""
     with av.open(io.BytesIO(clip), mode="r") as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        if threads:
+            stream.thread_type = "AUTO"
         return sum(1 for _ in container.decode(stream))
 
 
@@ -142,7 +149,9 @@ def measure(
         "image only": lambda: analyze_bytes(still, None, Tuning()),
         "video only": lambda: analyze_bytes(None, clip, Tuning()),
         "image+video enhanced": lambda: analyze_bytes(still, clip, Tuning()),
+        DEFAULT_DECODE: lambda: pyav_decode(clip, threads=False),
         DECODE_NO_BLINK: lambda: pyav_decode(plain),
+        DEFAULT_DECODE_NO_BLINK: lambda: pyav_decode(plain, threads=False),
         LEGACY: lambda: analyze_bytes(still, plain, Tuning(enhanced_detection=False)),
         DECODE_1080: lambda: pyav_decode(clip_1080),
         VIDEO_1080: lambda: analyze_bytes(None, clip_1080, Tuning()),
@@ -196,24 +205,31 @@ def report(
         (
             "image only p50",
             f"{image:.1f} ms",
+            "",
             f"<= {IMAGE_IN_PROCESS_AIM_MS:g} ms",
             image,
             IMAGE_IN_PROCESS_AIM_MS,
         )
     ]
-    for name, decode, target in (
-        ("video only", DECODE, ENHANCED_TARGET_RATIO),
-        ("image+video enhanced", DECODE, ENHANCED_TARGET_RATIO),
-        (LEGACY, DECODE_NO_BLINK, LEGACY_TARGET_RATIO),
-        (VIDEO_1080, DECODE_1080, LARGE_TARGET_RATIO),
-        (IMAGE_12MP, DECODE_12MP, LARGE_TARGET_RATIO),
+    for name, decode, default_decode, target in (
+        ("video only", DECODE, DEFAULT_DECODE, ENHANCED_TARGET_RATIO),
+        ("image+video enhanced", DECODE, DEFAULT_DECODE, ENHANCED_TARGET_RATIO),
+        (LEGACY, DECODE_NO_BLINK, DEFAULT_DECODE_NO_BLINK, LEGACY_TARGET_RATIO),
+        (VIDEO_1080, DECODE_1080, None, LARGE_TARGET_RATIO),
+        (IMAGE_12MP, DECODE_12MP, None, LARGE_TARGET_RATIO),
     ):
         ratio = percentile(times[name], 50) / percentile(times[decode], 50)
         paired = _paired_ratio(times, name, decode)
+        against_default = ""
+        if default_decode is not None:
+            default = percentile(times[name], 50) / percentile(times[default_decode], 50)
+            default_paired = _paired_ratio(times, name, default_decode)
+            against_default = f"{default:.2f}x (paired {default_paired:.2f}x)"
         rows.append(
             (
                 f"{name} p50 / its decode p50",
                 f"{ratio:.2f}x (paired {paired:.2f}x)",
+                against_default,
                 f"<= {target:g}x",
                 max(ratio, paired),
                 target,
@@ -223,18 +239,22 @@ def report(
         "",
         "### Against the targets",
         "",
-        "| figure | value | target | |",
-        "|---|---:|---:|---|",
+        "| figure | value | against PyAV's default decode | target | |",
+        "|---|---:|---:|---:|---|",
     ]
-    for label, value, target_text, measured, target in rows:
+    for label, value, against_default, target_text, measured, target in rows:
         verdict = "met" if measured <= target else "**missed**"
-        lines.append(f"| {label} | {value} | {target_text} | {verdict} |")
+        lines.append(f"| {label} | {value} | {against_default} | {target_text} | {verdict} |")
     lines += [
         "",
         f"The image target over HTTP is {IMAGE_TARGET_MS:g} ms; in process the aim is "
         f'{IMAGE_IN_PROCESS_AIM_MS:g} ms. "paired" is the median over rounds of the case\'s '
         "time divided by the decode time of the same round; the verdict uses the larger of "
         "the two ratios. The video-only target is the enhanced one (same sampled path). "
+        "The verdicts are against the decode with frame and slice threads on both cores "
+        "(`thread_type` AUTO); the column before them is against PyAV's default decode "
+        "(slice threads only: one thread for these one-slice clips), the pipeline's own "
+        "way of decoding clips under 1280x720, which leaves the other core to the analysis. "
         "The machine is shared and loaded while this runs: absolute figures are noisy, the "
         "ratios of one run are what is compared.",
     ]
