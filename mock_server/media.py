@@ -491,7 +491,6 @@ class DecodedFrame:
 
 
 _Item = DecodedFrame | BaseException | int  # a frame, a failure, or the frame count
-_Convert = bool | Callable[[int], bool]  # which handed-over frames are converted ahead
 
 
 class _FrameBuffer:
@@ -555,14 +554,12 @@ class FrameStream:
     """One decoding run of a video, on a background thread ahead of its consumer.
 
     Iterating yields the wanted frames in order (their pixels already converted when
-    ``convert`` is set, or when it is a test of the index that holds); ``total_frames``
-    counts every frame decoded so far, all of them once the iteration is over. Any decoding failure
-    is raised as a MediaError where the iteration stands. ``wanted`` runs on the decoding thread.
+    ``convert`` is set); ``total_frames`` counts every frame decoded so far, all of them
+    once the iteration is over. Any decoding failure is raised as a MediaError where the
+    iteration stands. ``wanted`` runs on the decoding thread.
     """
 
-    def __init__(
-        self, video: Video, wanted: Callable[[int], bool] | None, convert: _Convert
-    ) -> None:
+    def __init__(self, video: Video, wanted: Callable[[int], bool] | None, convert: bool) -> None:
         self.total_frames = 0
         self._ready = _FrameBuffer(video.limits.decode_ahead_bytes)
         # the thread holds no reference to the stream, so that dropping it stops decoding
@@ -607,7 +604,7 @@ class FrameStream:
 
 
 def _produce(
-    video: Video, ready: _FrameBuffer, wanted: Callable[[int], bool] | None, convert: _Convert
+    video: Video, ready: _FrameBuffer, wanted: Callable[[int], bool] | None, convert: bool
 ) -> None:
     frames = video._frames_in_order()
     count = 0
@@ -616,7 +613,7 @@ def _produce(
             count += 1
             if wanted is not None and not wanted(frame.index):
                 continue
-            if convert is True or (callable(convert) and convert(frame.index)):
+            if convert:
                 with suppress(MediaError):  # raised again where the picture is used
                     frame.picture()
             if not ready.put(frame, frame.nbytes):
@@ -638,7 +635,7 @@ class Video:
         self.height = height
 
     def frames(
-        self, wanted: Callable[[int], bool] | None = None, *, convert: _Convert = False
+        self, wanted: Callable[[int], bool] | None = None, *, convert: bool = False
     ) -> FrameStream:
         """Decode every frame in order and hand over those whose index satisfies ``wanted``
         (all by default); see :class:`FrameStream`."""
