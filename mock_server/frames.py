@@ -261,6 +261,9 @@ def run_sampled(
     def analysed(index: int) -> bool:
         return index % rate == 0 and index <= last_wanted
 
+    def searched_whole(position: int) -> bool:  # the position-th analysed frame
+        return position % SAMPLED_FULL_SEARCH_EVERY == 0
+
     def take_eyes(frame: DecodedFrame, faces: Future[_Sampled]) -> None:
         nonlocal box_from, completed_at
         if run.blink.detected:
@@ -281,11 +284,10 @@ def run_sampled(
     with video.frames(lambda index: index <= last_wanted) as frames:
         for frame in frames:
             if analysed(frame.index):
-                signature = len(run.indices) < signatures
                 position = len(run.indices)
-                near = box_of if position % SAMPLED_FULL_SEARCH_EVERY else None
-                followed = (position + 1) % SAMPLED_FULL_SEARCH_EVERY != 0
-                box_of = pool.submit(_examine_near, frame, near, signature, followed)
+                near = None if searched_whole(position) else box_of
+                followed = not searched_whole(position + 1)
+                box_of = pool.submit(_examine_near, frame, near, position < signatures, followed)
                 pending.append(box_of)
                 run.indices.append(frame.index)
             assert box_of is not None  # frame 0 is analysed

@@ -328,25 +328,47 @@ def test_threaded_decoding_gives_the_same_frames(monkeypatch: pytest.MonkeyPatch
     assert len(set(threaded)) > 1
 
 
+def _consumer_waiting(buffer: media._FrameBuffer) -> list[object]:
+    """What a consumer thread gets from ``buffer``, once that thread waits for a batch."""
+    received: list[object] = []
+    consumer = threading.Thread(
+        target=lambda: received.extend([buffer.get(), buffer.get()]), daemon=True
+    )
+    consumer.start()
+    deadline = time.monotonic() + 5
+    while not buffer._consumer_waits and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert buffer._consumer_waits
+    return received
+
+
+def _settled(received: list[object], count: int) -> list[object]:
+    deadline = time.monotonic() + 5
+    while len(received) < count and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return received
+
+
 def test_a_waiting_consumer_gets_fewer_frames_than_a_batch_when_the_run_ends() -> None:
     buffer = media._FrameBuffer(budget=1 << 20)
-    received: list[object] = []
-    consumer = threading.Thread(target=lambda: received.extend([buffer.get(), buffer.get()]))
-    consumer.start()
-    time.sleep(0.05)  # the consumer waits for a batch
+    received = _consumer_waiting(buffer)
     assert buffer.put(0, 10)
     time.sleep(0.05)
     assert received == []  # one item is less than a batch: still waiting
     assert buffer.put(1, 0, last=True)  # nothing follows: handed over now
-    consumer.join(timeout=5)
-    assert received == [0, 1]
+    assert _settled(received, 2) == [0, 1]
 
 
 def test_a_producer_waiting_for_room_hands_over_what_it_has() -> None:
     buffer = media._FrameBuffer(budget=10)
-    assert buffer.put("a", 6)  # fewer than a batch, and the next one does not fit
-    producer = threading.Thread(target=lambda: buffer.put("b", 6))
+    received = _consumer_waiting(buffer)
+    # fewer than a batch, and the second does not fit beside the first: the producer
+    # wakes the consumer before it waits for room
+    producer = threading.Thread(
+        target=lambda: [buffer.put("a", 6), buffer.put("b", 6), buffer.put(2, 0, last=True)],
+        daemon=True,
+    )
     producer.start()
-    assert buffer.get() == "a"  # not kept waiting for a batch that cannot come
     producer.join(timeout=5)
-    assert not producer.is_alive() and buffer.get() == "b"
+    assert not producer.is_alive()
+    assert _settled(received, 2) == ["a", "b"]
